@@ -1,0 +1,51 @@
+# make demo: bake the template, run every example of its README against a real Restate.
+# make test: the template's tests, fast tier and slow tier. make test-fast: fast tier only.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The template's own code; the generated code is linted by the tests, after baking.
+LINTED := hooks tests scripts bench
+TEMPLATE_REQUIREMENTS := requirements-dev.txt $(wildcard {{cookiecutter.project_slug}}/requirements*.txt)
+
+# A restate-server on PATH is used as it is; otherwise npm installs the pinned one here.
+RESTATE_SERVER := $(shell command -v restate-server 2>/dev/null)
+ifeq ($(RESTATE_SERVER),)
+RESTATE_SERVER := $(CURDIR)/node_modules/.bin/restate-server
+SERVER_INSTALL := $(RESTATE_SERVER)
+endif
+export RESTATE_SERVER_BIN := $(RESTATE_SERVER)
+
+.PHONY: demo test test-fast lint bench clean
+
+$(VENV)/.installed: $(TEMPLATE_REQUIREMENTS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CURDIR)/node_modules/.bin/restate-server: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(VENV)/.installed $(SERVER_INSTALL)
+	rm -rf build
+	$(BIN)/cookiecutter . --no-input --output-dir build
+	$(BIN)/pip install --quiet -r build/restate-service/requirements.txt
+	$(BIN)/python scripts/demo.py build/restate-service
+
+test: $(VENV)/.installed $(SERVER_INSTALL) lint
+	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.installed lint
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+bench: $(VENV)/.installed $(SERVER_INSTALL)
+	$(BIN)/python bench/suite_times.py
+
+clean:
+	rm -rf build node_modules $(VENV)

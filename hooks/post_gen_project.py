@@ -1,0 +1,59 @@
+"""Remove what was not chosen: a decision table, one small function per removal.
+
+Safe to run again on an existing project (removing what is already gone does nothing).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+# The answers arrive as JSON inside a string literal: never pasted into this file as code.
+ANSWERS = json.loads("{{ (cookiecutter | tojson | tojson)[1:-1] }}")
+PACKAGE = Path(ANSWERS["package_name"])
+
+
+def remove(*paths: Path | str) -> None:
+    for path in map(Path, paths):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def remove_durable_execution() -> None:
+    remove(PACKAGE / "durable_execution.py", "tests/test_durable_execution.py")
+
+
+def remove_building_blocks() -> None:
+    remove(PACKAGE / "building_blocks.py", "tests/test_building_blocks.py")
+
+
+def remove_virtual_objects() -> None:
+    remove(PACKAGE / "virtual_objects.py", "tests/test_virtual_objects.py")
+
+
+def remove_workflows() -> None:
+    remove(PACKAGE / "workflows.py", "tests/test_workflows.py")
+
+
+def remove_external_systems() -> None:
+    remove(PACKAGE / "external_systems.py", "tests/test_external_systems.py")
+
+
+def uses_external_systems(answers: dict) -> bool:
+    return any(answers[name] for name in ("durable_execution", "building_blocks", "workflows"))
+
+
+# (remove when this is true, how)
+DECISIONS = [
+    (not ANSWERS["durable_execution"], remove_durable_execution),
+    (not ANSWERS["building_blocks"], remove_building_blocks),
+    (not ANSWERS["virtual_objects"], remove_virtual_objects),
+    (not ANSWERS["workflows"], remove_workflows),
+    (not uses_external_systems(ANSWERS), remove_external_systems),
+]
+
+if __name__ == "__main__":
+    for applies, removal in DECISIONS:
+        if applies:
+            removal()

@@ -1,0 +1,100 @@
+"""Refuse answers the generated project cannot work with, before anything is written.
+
+Each check is one rule; a broken rule prints one line naming the value and the rule, and
+exits 1, so cookiecutter stops and removes the half-made project directory.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+# The answers arrive as JSON inside a string literal: never pasted into this file as code.
+ANSWERS = json.loads("{{ (cookiecutter | tojson | tojson)[1:-1] }}")
+
+EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
+PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+# Modules the generated project imports or runs; a package of the same name would hide them.
+TAKEN_NAMES = {
+    "restate",
+    "hypercorn",
+    "pydantic",
+    "pydantic_core",
+    "httpx",
+    "pytest",
+    "mypy",
+    "ruff",
+}
+TAKEN_NAMES |= {
+    "msgspec",
+    "dacite",
+    "h11",
+    "h2",
+    "anyio",
+    "setuptools",
+    "pip",
+    "tests",
+    "conftest",
+    "local_restate",
+}
+
+
+def slug_problem(slug: str) -> str | None:
+    if not re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*", slug):
+        return "it must start with a lowercase letter and hold only lowercase letters, digits and single - or _"
+    return None
+
+
+def package_problem(name: str) -> str | None:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not name.isidentifier():
+        return "it must be a Python identifier of lowercase ASCII letters, digits and _"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return "it is a Python keyword"
+    if name in sys.stdlib_module_names or name in TAKEN_NAMES:
+        return "it would shadow a module the project imports (standard library or a dependency)"
+    return None
+
+
+def examples_problem(answers: dict) -> str | None:
+    chosen = [answers[name] for name in EXAMPLES]
+    if not all(isinstance(answer, bool) for answer in chosen):
+        return "each must be yes or no (use cookiecutter 2.7 or newer, which reads x=no as a boolean)"
+    if not any(chosen):
+        return "choose at least one example, a project with none serves nothing"
+    return None
+
+
+def python_problem(version: str) -> str | None:
+    if version not in PYTHON_VERSIONS:
+        return f"it must be one of {', '.join(PYTHON_VERSIONS)} (the versions restate-sdk has wheels for)"
+    return None
+
+
+CHECKS = [
+    ("project_slug", ANSWERS["project_slug"], slug_problem),
+    ("package_name", ANSWERS["package_name"], package_problem),
+    ("examples", {name: ANSWERS[name] for name in EXAMPLES}, examples_problem),
+    ("python_version", ANSWERS["python_version"], python_problem),
+]
+
+
+def shown(value: object) -> str:
+    if isinstance(value, dict):  # the examples: as they are typed on the command line
+        return " ".join(
+            f"{name}={'yes' if answer is True else 'no' if answer is False else answer}"
+            for name, answer in value.items()
+        )
+    return repr(value)
+
+
+def main() -> int:
+    for question, value, check in CHECKS:
+        problem = check(value)
+        if problem:
+            print(f"ERROR: {question} {shown(value)} refused: {problem}.", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

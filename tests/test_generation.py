@@ -1,0 +1,101 @@
+"""Fast tier: every combination generates a clean project that serves exactly its examples."""
+
+import json
+import py_compile
+from pathlib import Path
+
+from conftest import EXAMPLES, Project
+
+# What each example adds: its module, its test, and the services its app serves.
+SERVICES = {
+    "durable_execution": {"SubscriptionService"},
+    "building_blocks": {"BuildingBlocks", "Mailbox"},
+    "virtual_objects": {"Greeter"},
+    "workflows": {"UserSignup"},
+}
+USES_EXTERNAL_SYSTEMS = ("durable_execution", "building_blocks", "workflows")
+ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py"}
+ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py"}
+# What running the generated project leaves behind (the slow tier runs it in place).
+CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+DISCOVER = """\
+import asyncio, json, httpx
+from {package}.app import app
+
+async def discover():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        headers = {{"accept": "application/vnd.restate.endpointmanifest.v3+json"}}
+        response = await client.get("/discover", headers=headers)
+        print(json.dumps(response.json()))
+
+asyncio.run(discover())
+"""
+
+
+def chosen(project: Project) -> list[str]:
+    return [example for example in EXAMPLES if project.answers[example]]
+
+
+def files(directory: Path) -> set[str]:
+    return {path.name for path in directory.iterdir() if path.is_file()}
+
+
+def test_the_package_holds_exactly_the_chosen_modules(project: Project) -> None:
+    expected = ALWAYS_IN_PACKAGE | {f"{example}.py" for example in chosen(project)}
+    if any(project.answers[example] for example in USES_EXTERNAL_SYSTEMS):
+        expected.add("external_systems.py")
+    assert files(project.package) == expected
+
+
+def test_the_tests_cover_exactly_the_chosen_modules(project: Project) -> None:
+    expected = ALWAYS_IN_TESTS | {f"test_{example}.py" for example in chosen(project)}
+    if any(project.answers[example] for example in USES_EXTERNAL_SYSTEMS):
+        expected.add("test_external_systems.py")
+    assert files(project.path / "tests") == expected
+
+
+def test_no_template_syntax_is_left(project: Project) -> None:
+    for path in project.path.rglob("*"):
+        if path.is_file() and not CACHES.intersection(path.parts):
+            text = path.read_text()
+            assert "{{" not in text and "{%" not in text and "cookiecutter" not in text, path
+
+
+def test_every_python_file_compiles(project: Project) -> None:
+    for path in project.path.rglob("*.py"):
+        py_compile.compile(str(path), doraise=True)
+
+
+def test_ruff_lint_and_format_pass(project: Project) -> None:
+    lint = project.run("ruff", "check", "--no-cache", ".")
+    assert lint.returncode == 0, lint.stdout
+    formatting = project.run("ruff", "format", "--check", "--no-cache", ".")
+    assert formatting.returncode == 0, formatting.stdout
+
+
+def test_pyproject_parses_with_the_answers(project: Project) -> None:
+    meta = project.pyproject()["project"]
+    assert meta["name"] == project.answers["project_slug"]
+    assert meta["description"] == project.answers["description"]
+    assert meta["requires-python"] == f">={project.answers['python_version']}"
+
+
+def test_the_app_serves_exactly_the_chosen_services(project: Project) -> None:
+    discovery = project.run("python", "-c", DISCOVER.format(package=project.answers["package_name"]))
+    assert discovery.returncode == 0, discovery.stderr
+    served = {service["name"] for service in json.loads(discovery.stdout)["services"]}
+    assert served == set().union(*(SERVICES[example] for example in chosen(project)))
+
+
+def test_the_readme_shows_only_the_chosen_examples(project: Project) -> None:
+    readme = (project.path / "README.md").read_text()
+    for example, services in SERVICES.items():
+        for service in services:
+            assert (f"localhost:8080/{service}/" in readme) == project.answers[example], service
+
+
+def test_mypy_strict_passes(project: Project, mypy_cache: Path) -> None:
+    typecheck = project.run("mypy", "--cache-dir", str(mypy_cache), ".")
+    assert typecheck.returncode == 0, typecheck.stdout

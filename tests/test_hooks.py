@@ -1,0 +1,50 @@
+"""Fast tier: the pre-generation hook refuses what cannot work, and leaves nothing behind."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES
+
+NO_EXAMPLES = dict.fromkeys(EXAMPLES, False)
+
+REFUSALS = {
+    "slug with a space": ({"project_slug": "my service"}, "project_slug 'my service'", "lowercase letter"),
+    "slug with capitals": ({"project_slug": "My-Service"}, "project_slug 'My-Service'", "lowercase letter"),
+    "package with a dash": ({"package_name": "my-service"}, "package_name 'my-service'", "Python identifier"),
+    "package from a digit": ({"package_name": "2fast"}, "package_name '2fast'", "Python identifier"),
+    "package is a keyword": ({"package_name": "class"}, "package_name 'class'", "keyword"),
+    "package is a soft keyword": ({"package_name": "match"}, "package_name 'match'", "keyword"),
+    "package shadows the stdlib": ({"package_name": "json"}, "package_name 'json'", "shadow"),
+    "package shadows the SDK": ({"package_name": "restate"}, "package_name 'restate'", "shadow"),
+    "package shadows hypercorn": ({"package_name": "hypercorn"}, "package_name 'hypercorn'", "shadow"),
+    "no example chosen": (NO_EXAMPLES, "examples durable_execution=no", "at least one example"),
+}
+
+
+@pytest.mark.parametrize(("answers", "names", "rule"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_the_hook_refuses_with_one_clear_line(
+    cookies: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path, answers: dict[str, Any], names: str, rule: str
+) -> None:
+    result = cookies.bake(extra_context=answers)
+
+    assert result.exit_code != 0
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ") and rule in line]
+    assert len(errors) == 1 and names in errors[0], errors
+    # Nothing half-made: the bake's output directory is empty.
+    assert [path for path in (tmp_path / "cookies").rglob("*") if path.is_file()] == []
+
+
+def test_an_example_answer_that_is_no_boolean_is_refused(cookies: Any, tmp_path: Path) -> None:
+    """cookiecutter 2.7+ itself refuses it, before any hook runs."""
+    result = cookies.bake(extra_context={"workflows": "maybe"})
+    assert result.exit_code != 0
+    assert "maybe" in str(result.exception)
+    assert [path for path in (tmp_path / "cookies").rglob("*") if path.is_file()] == []
+
+
+def test_x_equals_no_on_the_command_line_is_a_real_boolean(cookies: Any) -> None:
+    """cookiecutter 2.7+ reads "no" as False, so workflows=no leaves the workflow out."""
+    result = cookies.bake(extra_context={"workflows": "no"})
+    assert result.exit_code == 0, result.exception
+    assert not (Path(result.project_path) / "restate_service" / "workflows.py").exists()

@@ -1,0 +1,99 @@
+"""Fixtures: one real restate-server and this project's service for the whole test session.
+
+The service runs with deterministic failure injection on (every call to an external
+system fails once before it succeeds), so every test also proves that Restate retries
+and that journaled steps are not repeated. Its external systems write what they did to
+a ledger file the tests read.
+"""
+
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from local_restate import Ingress, Ledger, RestateServer, ServiceProcess, find_restate_server
+
+SERVICE_ENV = {"FAIL_FIRST_ATTEMPTS": "1"}
+
+
+@dataclass
+class Processes:
+    """What the session starts: restate-server (or why there is none) and the service."""
+
+    workdir: Path
+    ledger: Ledger
+    service: ServiceProcess
+    server: RestateServer | None = None
+    no_server: str = ""
+
+
+PROCESSES = pytest.StashKey[Processes]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Launch both processes before pytest collects the tests, so they boot meanwhile."""
+    workdir = Path(tempfile.mkdtemp(prefix="restate-tests-"))
+    ledger = Ledger(workdir / "ledger.jsonl")
+    service = ServiceProcess(workdir, {**SERVICE_ENV, "LEDGER_FILE": str(ledger.path)})
+    processes = Processes(workdir, ledger, service)
+    try:
+        processes.server = RestateServer(find_restate_server(), workdir / "restate")
+        processes.server.launch()
+    except LookupError as missing:
+        processes.no_server = str(missing)
+    session.stash[PROCESSES] = processes
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    processes = session.stash[PROCESSES]
+    processes.service.stop()
+    if processes.server:
+        processes.server.stop()
+    shutil.rmtree(processes.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def restate_server(request: pytest.FixtureRequest) -> RestateServer:
+    processes = request.session.stash[PROCESSES]
+    if not processes.server:
+        pytest.fail(processes.no_server, pytrace=False)
+    processes.server.wait_until_healthy()
+    return processes.server
+
+
+@pytest.fixture(scope="session")
+def ledger(request: pytest.FixtureRequest) -> Ledger:
+    """What the stand-in external systems did, across service restarts."""
+    return request.session.stash[PROCESSES].ledger
+
+
+@pytest.fixture(scope="session")
+def _service(restate_server: RestateServer, request: pytest.FixtureRequest) -> ServiceProcess:
+    service = request.session.stash[PROCESSES].service
+    service.start()
+    restate_server.register(service.url)
+    return service
+
+
+@pytest.fixture
+def service_process(_service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """The service's process, for tests that kill it; it is running again after the test."""
+    yield _service
+    if not _service.running:
+        _service.start()
+
+
+@pytest.fixture(scope="session")
+def ingress(restate_server: RestateServer, _service: ServiceProcess) -> Ingress:
+    """A client for Restate's ingress, with this project's services registered."""
+    return Ingress(restate_server.ingress_url)
+
+
+@pytest.fixture
+def key(request: pytest.FixtureRequest) -> str:
+    """A key no other test uses, so tests sharing the server never share state."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", request.node.name) + "-" + uuid.uuid4().hex[:8]

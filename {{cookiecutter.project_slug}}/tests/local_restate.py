@@ -1,0 +1,330 @@
+"""A real restate-server and this project's service, started as local processes for tests.
+
+No Docker: restate-server is a single binary (npm package ``@restatedev/restate-server``).
+Everything binds to 127.0.0.1 on free ports, lives in a temporary directory, runs in its
+own process group and is stopped by its PID.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+RESTATE_VERSION = "1.7.12"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+HOW_TO_INSTALL = f"""\
+No restate-server found. The tests need a real one; get it in one of these ways:
+  npm install                  (in {PROJECT_ROOT}, installs the version in package.json)
+  npm install --global @restatedev/restate-server@{RESTATE_VERSION}
+  brew install restatedev/tap/restate-server
+or point RESTATE_SERVER_BIN at a restate-server binary."""
+
+# Short retries, so a test that injects failures waits milliseconds, not seconds.
+SERVER_CONFIG = """\
+cluster-name = "tests"
+node-name = "tests"
+base-dir = "{base_dir}"
+bind-address = "127.0.0.1:{node_port}"
+advertised-address = "http://127.0.0.1:{node_port}/"
+disable-telemetry = true
+default-num-partitions = 4
+rocksdb-total-memory-size = "256 MiB"
+
+[default-retry-policy]
+initial-interval = "10ms"
+exponentiation-factor = 2.0
+max-interval = "50ms"
+max-attempts = 1000
+on-max-attempts = "pause"
+
+[admin]
+bind-address = "127.0.0.1:{admin_port}"
+disable-web-ui = true
+
+[ingress]
+bind-address = "127.0.0.1:{ingress_port}"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def find_restate_server() -> list[str]:
+    """The command that runs restate-server; raises LookupError with install help if none works."""
+    configured = os.environ.get("RESTATE_SERVER_BIN")
+    if configured:
+        if shutil.which(configured):
+            return [configured]
+        raise LookupError(f"RESTATE_SERVER_BIN={configured} is not an executable.\n{HOW_TO_INSTALL}")
+    for candidate in (shutil.which("restate-server"), PROJECT_ROOT / "node_modules" / ".bin" / "restate-server"):
+        if candidate and Path(candidate).exists():
+            return [str(candidate)]
+    if shutil.which("npx"):
+        npx = ["npx", "--yes", f"@restatedev/restate-server@{RESTATE_VERSION}"]
+        try:
+            found = subprocess.run([*npx, "--version"], capture_output=True, timeout=300, check=False)
+        except subprocess.TimeoutExpired:
+            found = None
+        if found and found.returncode == 0:
+            return npx
+    raise LookupError(HOW_TO_INSTALL)
+
+
+def _stop_group(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Signal the process group the process leads (it may have children), then reap it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+
+def _wait_until_healthy(alive: Callable[[], bool], urls: list[str], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(urls)
+    while pending:
+        if not alive():
+            raise RuntimeError(f"the process serving {pending[0]} exited:\n{log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{pending} not healthy after {timeout}s:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(pending[0], timeout=1).is_success:
+                pending.pop(0)
+                continue
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)
+
+
+class RestateServer:
+    """One restate-server node with its data in ``base_dir``."""
+
+    def __init__(self, command: list[str], base_dir: Path) -> None:
+        self.command = command
+        self.base_dir = base_dir
+        self.ingress_port, self.admin_port, self.node_port = free_port(), free_port(), free_port()
+        self.ingress_url = f"http://127.0.0.1:{self.ingress_port}"
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
+        self.log = base_dir / "restate-server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_until_healthy()
+
+    def launch(self) -> None:
+        """Start the process; it is ready once ``wait_until_healthy`` returns."""
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        config = self.base_dir / "restate.toml"
+        config.write_text(
+            SERVER_CONFIG.format(
+                base_dir=self.base_dir / "data",
+                node_port=self.node_port,
+                admin_port=self.admin_port,
+                ingress_port=self.ingress_port,
+            )
+        )
+        env = {**os.environ, "npm_config_update_notifier": "false", "RESTATE_LOG_FORMAT": "compact"}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*self.command, "--config-file", str(config), "--no-logo", "--listen-mode", "tcp"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+
+    def wait_until_healthy(self) -> None:
+        health = [f"{self.admin_url}/health", f"{self.ingress_url}/restate/health"]
+        _wait_until_healthy(lambda: self.process is not None and self.process.poll() is None, health, self.log)
+
+    def stop(self) -> None:
+        if self.process:
+            _stop_group(self.process)
+
+    def register(self, service_url: str) -> dict[str, Any]:
+        """Register (or re-register) a deployment, as `restate deployments register` does."""
+        response = httpx.post(f"{self.admin_url}/deployments", json={"uri": service_url, "force": True}, timeout=30)
+        response.raise_for_status()
+        deployment: dict[str, Any] = response.json()
+        return deployment
+
+    def invocation(self, invocation_id: str) -> dict[str, Any]:
+        """An invocation's row in Restate's ``sys_invocation`` table (status, retry count, ...)."""
+        query = f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'"
+        response = httpx.post(f"{self.admin_url}/query", json={"query": query}, headers={"accept": "application/json"})
+        response.raise_for_status()
+        rows: list[dict[str, Any]] = response.json()["rows"]
+        assert len(rows) == 1, f"invocation {invocation_id}: {rows}"
+        return rows[0]
+
+
+# A fork server for the service: it imports the app once, then for each line on stdin (extra
+# environment, as JSON) forks a process that runs exactly what `python -m hypercorn --config
+# ...` runs, and prints its PID. Imports are most of a start-up (~0.7 s); a fork takes
+# milliseconds, so tests can kill and restart the service freely.
+FORK_SERVER = f"""\
+import json, os, signal, sys
+import {PACKAGE}.app
+from hypercorn.__main__ import main
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap the services it forked
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()  # its own process group, to be killed on its own
+        os.dup2(2, 1)  # its output goes to the log, not to the PID pipe
+        os.environ.update(json.loads(line))
+        os._exit(main(sys.argv[1:]))
+    print(pid, flush=True)
+"""
+
+
+class ServiceProcess:
+    """This project's app under hypercorn, in a process a test may kill and start again."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "service.log"
+        self.pid: int | None = None
+        command = [sys.executable, "-c", FORK_SERVER, "--config", "hypercorn-config.toml"]
+        command += ["--bind", f"127.0.0.1:{self.port}", f"{PACKAGE}.app:app"]
+        with self.log.open("ab") as log:
+            self._forks = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def start(self, **extra_env: str) -> None:
+        """Serve on this object's port (the same port every time), with extra environment."""
+        assert self._forks.stdin and self._forks.stdout
+        self._forks.stdin.write(json.dumps(extra_env).encode() + b"\n")
+        self._forks.stdin.flush()
+        self.pid = int(self._forks.stdout.readline() or 0) or None
+        _wait_until_healthy(lambda: self.running, [f"{self.url}/health"], self.log)
+
+    @property
+    def running(self) -> bool:
+        if self.pid is None:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """SIGKILL (by default): the process gets no chance to finish anything."""
+        if self.running:
+            assert self.pid
+            os.killpg(self.pid, sig)
+            for _ in until(10, f"service process {self.pid} did not exit"):
+                if not self.running:
+                    break
+
+    def stop(self) -> None:
+        # SIGINT, as Ctrl+C: hypercorn stops at once (on SIGTERM it waits for Restate's
+        # open connection to close).
+        self.kill(signal.SIGINT)
+        _stop_group(self._forks, signal.SIGKILL)
+
+
+class Ledger:
+    """What the stand-in external systems did, read from the file they append to."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.touch()
+
+    def entries(self, event: str = "done", **fields: Any) -> list[dict[str, Any]]:
+        """Entries of this event whose fields have the given values, in the order written."""
+        entries = [json.loads(line) for line in self.path.read_text().splitlines()]
+        return [e for e in entries if e["event"] == event and all(e.get(k) == v for k, v in fields.items())]
+
+    def wait_for(self, event: str = "done", timeout: float = 10, **fields: Any) -> dict[str, Any]:
+        """The first matching entry, once it exists."""
+        for _ in until(timeout, f"no {event!r} entry with {fields} in the ledger"):
+            found = self.entries(event, **fields)
+            if found:
+                return found[0]
+        raise AssertionError("unreachable")
+
+
+def until(timeout: float, failure: str, interval: float = 0.02) -> Iterator[None]:
+    """Poll: ``for _ in until(5, "why"): if done(): break`` fails with "why" after 5 seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        yield
+        time.sleep(interval)
+    raise AssertionError(failure)
+
+
+class Ingress:
+    """Calls to Restate's ingress, the same requests the README's curl commands make."""
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=30)
+
+    def call(self, path: str, body: Any = None) -> httpx.Response:
+        """Call a handler and wait for its result (``POST /Service/handler``)."""
+        return self.http.post(path, json=body)
+
+    def call_ok(self, path: str, body: Any = None) -> Any:
+        response = self.call(path, body)
+        assert response.is_success, f"{path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def send(self, path: str, body: Any = None, delay_ms: int | None = None) -> str:
+        """Start a handler without waiting (``POST .../send``); returns the invocation id."""
+        params = {"delay": f"{delay_ms}ms"} if delay_ms is not None else None
+        response = self.http.post(f"{path}/send", json=body, params=params)
+        assert response.is_success, f"{path}/send: {response.status_code} {response.text}"
+        invocation_id: str = response.json()["invocationId"]
+        return invocation_id
+
+    def attach(self, invocation_id: str) -> Any:
+        """Wait for a started invocation and return its result."""
+        response = self.http.get(f"/restate/invocation/{invocation_id}/attach")
+        assert response.is_success, f"attach {invocation_id}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def post_raw(self, path: str, content: bytes) -> httpx.Response:
+        """POST exactly these bytes as JSON, for input no JSON encoder would produce."""
+        return self.http.post(path, content=content, headers={"content-type": "application/json"})
+
+
+def assert_rejected_as_bad_input(server: RestateServer, response: httpx.Response, *mentions: str) -> None:
+    """Bad input gets a 400 naming the problem, and ends the invocation: Restate will not retry it."""
+    assert response.status_code == 400, f"{response.status_code} {response.text}"
+    message = response.json()["message"]
+    for mention in mentions:
+        assert mention in message, f"{mention!r} not in {message!r}"
+    invocation = server.invocation(response.headers["x-restate-id"])
+    # Completed with a failure is final: a terminal error, not a retryable one.
+    assert (invocation["status"], invocation["completion_result"]) == ("completed", "failure"), invocation
+    assert invocation["completion_failure"].startswith("[400]"), invocation

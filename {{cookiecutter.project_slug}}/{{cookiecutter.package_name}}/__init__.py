@@ -1,0 +1,1 @@
+"""Restate services and the ASGI app that serves them (see ``app.py``)."""

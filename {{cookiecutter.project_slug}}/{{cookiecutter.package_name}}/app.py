@@ -1,0 +1,43 @@
+"""The ASGI app that serves this project's Restate services.
+
+Serve it with ``python -m {{ cookiecutter.package_name }}`` or
+``python -m hypercorn --config hypercorn-config.toml {{ cookiecutter.package_name }}.app:app``,
+then register it: ``restate deployments register http://localhost:9080``.
+Add a service by importing it here and listing it in ``services``.
+"""
+
+import logging
+
+import restate
+{% if cookiecutter.building_blocks %}
+from .building_blocks import blocks, mailbox
+{%- endif %}
+{%- if cookiecutter.durable_execution %}
+from .durable_execution import subscription_service
+{%- endif %}
+{%- if cookiecutter.virtual_objects %}
+from .virtual_objects import greeter
+{%- endif %}
+{%- if cookiecutter.workflows %}
+from .workflows import user_signup
+{%- endif %}
+
+services: list[restate.Service | restate.VirtualObject | restate.Workflow] = [
+{%- if cookiecutter.durable_execution %}
+    subscription_service,
+{%- endif %}
+{%- if cookiecutter.building_blocks %}
+    blocks,
+    mailbox,
+{%- endif %}
+{%- if cookiecutter.virtual_objects %}
+    greeter,
+{%- endif %}
+{%- if cookiecutter.workflows %}
+    user_signup,
+{%- endif %}
+]
+
+app = restate.app(services=services)
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
