@@ -1,12 +1,33 @@
 """Slow tier: generated projects pass their own test suites against a real restate-server,
 and the generated README's commands work as written."""
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
 from conftest import Project
 
 from scripts.demo import run_demo
 
 pytestmark = pytest.mark.slow
+
+MANIFEST = "application/vnd.restate.endpointmanifest.v3+json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def test_the_generated_suite_passes(slow_project: Project) -> None:
@@ -17,8 +38,8 @@ def test_the_generated_suite_passes(slow_project: Project) -> None:
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
 
 
-def test_the_readme_commands_work_as_written(baked: object) -> None:
-    project: Project = baked("de+bb+vo+wf")  # type: ignore[operator]
+def test_the_readme_commands_work_as_written(baked: Any) -> None:
+    project: Project = baked("de+bb+vo+wf")
     output = run_demo(project.path)
 
     assert '"subscriptions":{"Netflix":"SUCCESS","Disney+":"SUCCESS"}' in output
@@ -26,3 +47,39 @@ def test_the_readme_commands_work_as_written(baked: object) -> None:
     assert output.count('"yes"') == 1  # the awakeable's answer
     assert '{"message":"Dear mary, taking one greeting back: 1 left","count":1}' in output
     assert output.rstrip().endswith("false")  # the workflow, clicked with a wrong secret
+
+
+def test_python_m_package_serves_the_app(baked: Any) -> None:
+    project: Project = baked("vo")
+    port = free_port()
+    command = [sys.executable, "-m", project.answers["package_name"], "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=project.path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"http://127.0.0.1:{port}/health").is_success:
+                    break
+            time.sleep(0.05)
+        manifest = httpx.get(f"http://127.0.0.1:{port}/discover", headers={"accept": MANIFEST}).json()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
+    assert [service["name"] for service in manifest["services"]] == ["Greeter"]
+    assert tomllib.loads((project.path / "hypercorn-config.toml").read_text())["bind"] == "127.0.0.1:9080"
+
+
+def test_without_a_restate_server_the_suite_fails_saying_how_to_install_one(baked: Any) -> None:
+    project: Project = baked("vo")
+    # No RESTATE_SERVER_BIN, and a PATH with Python's tools but no restate-server, npm or npx.
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": os.environ.get("HOME", "/tmp")}
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_virtual_objects.py"],
+        cwd=project.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert suite.returncode == 1, suite.stdout
+    assert "No restate-server found" in suite.stdout and "npm install" in suite.stdout
+    assert "skipped" not in suite.stdout.splitlines()[-1]
