@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # The template's own code; the generated code is linted by the tests, after baking.
-LINTED := hooks tests scripts bench
+LINTED := hooks tests scripts bench local_extensions.py
 TEMPLATE_REQUIREMENTS := requirements-dev.txt $(wildcard {{cookiecutter.project_slug}}/requirements*.txt)
 
 # A restate-server on PATH is used as it is; otherwise npm installs the pinned one here.

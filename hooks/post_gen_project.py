@@ -40,6 +40,10 @@ def remove_external_systems() -> None:
     remove(PACKAGE / "external_systems.py", "tests/test_external_systems.py")
 
 
+def remove_restate_restart() -> None:
+    remove("tests/test_restate_restart.py")
+
+
 def uses_external_systems(answers: dict) -> bool:
     return any(answers[name] for name in ("durable_execution", "building_blocks", "workflows"))
 
@@ -51,6 +55,7 @@ DECISIONS = [
     (not ANSWERS["virtual_objects"], remove_virtual_objects),
     (not ANSWERS["workflows"], remove_workflows),
     (not uses_external_systems(ANSWERS), remove_external_systems),
+    (not (ANSWERS["virtual_objects"] or ANSWERS["workflows"]), remove_restate_restart),
 ]
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 # The answers arrive as JSON inside a string literal: never pasted into this file as code.
 ANSWERS = json.loads("{{ (cookiecutter | tojson | tojson)[1:-1] }}")
 
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 # Modules the generated project imports or runs; a package of the same name would hide them.
@@ -39,9 +41,16 @@ TAKEN_NAMES |= {
 }
 
 
+def text_problem(text: str) -> str | None:
+    # Anything else is fine: files quote or escape answers for their own syntax.
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return "it must be one line, without control characters such as a newline or a tab"
+    return None
+
+
 def slug_problem(slug: str) -> str | None:
-    if not re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*", slug):
-        return "it must start with a lowercase letter and hold only lowercase letters, digits and single - or _"
+    if not re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", slug):
+        return "it must be lowercase letters and digits, in words joined by single - or _"
     return None
 
 
@@ -71,6 +80,7 @@ def python_problem(version: str) -> str | None:
 
 
 CHECKS = [
+    *((question, ANSWERS[question], text_problem) for question in FREE_TEXT),
     ("project_slug", ANSWERS["project_slug"], slug_problem),
     ("package_name", ANSWERS["package_name"], package_problem),
     ("examples", {name: ANSWERS[name] for name in EXAMPLES}, examples_problem),

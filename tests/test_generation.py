@@ -14,8 +14,8 @@ SERVICES = {
     "workflows": {"UserSignup"},
 }
 USES_EXTERNAL_SYSTEMS = ("durable_execution", "building_blocks", "workflows")
-ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py"}
-ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py"}
+ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py", "identity_key.py"}
+ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py", "test_identity.py"}
 # What running the generated project leaves behind (the slow tier runs it in place).
 CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
@@ -53,6 +53,8 @@ def test_the_tests_cover_exactly_the_chosen_modules(project: Project) -> None:
     expected = ALWAYS_IN_TESTS | {f"test_{example}.py" for example in chosen(project)}
     if any(project.answers[example] for example in USES_EXTERNAL_SYSTEMS):
         expected.add("test_external_systems.py")
+    if project.answers["virtual_objects"] or project.answers["workflows"]:
+        expected.add("test_restate_restart.py")
     assert files(project.path / "tests") == expected
 
 

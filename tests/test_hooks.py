@@ -9,8 +9,12 @@ from conftest import EXAMPLES
 NO_EXAMPLES = dict.fromkeys(EXAMPLES, False)
 
 REFUSALS = {
-    "slug with a space": ({"project_slug": "my service"}, "project_slug 'my service'", "lowercase letter"),
-    "slug with capitals": ({"project_slug": "My-Service"}, "project_slug 'My-Service'", "lowercase letter"),
+    "slug with a space": ({"project_slug": "my service"}, "project_slug 'my service'", "lowercase letters"),
+    "slug with capitals": ({"project_slug": "My-Service"}, "project_slug 'My-Service'", "lowercase letters"),
+    "slug with a double dash": ({"project_slug": "my--service"}, "project_slug 'my--service'", "single - or _"),
+    "newline in the name": ({"project_name": "Two\nLines"}, "project_name 'Two\\nLines'", "one line"),
+    "tab in the description": ({"description": "a\tb"}, "description 'a\\tb'", "one line"),
+    "escape code in the author": ({"author_name": "\x1b[31mred"}, "author_name '\\x1b[31mred'", "control characters"),
     "package with a dash": ({"package_name": "my-service"}, "package_name 'my-service'", "Python identifier"),
     "package from a digit": ({"package_name": "2fast"}, "package_name '2fast'", "Python identifier"),
     "package is a keyword": ({"package_name": "class"}, "package_name 'class'", "keyword"),

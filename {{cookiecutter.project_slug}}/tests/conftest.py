@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from local_restate import Ingress, Ledger, RestateServer, ServiceProcess, find_restate_server
 
+from {{ cookiecutter.package_name }}.identity_key import new_private_key, public_key_of
+
 SERVICE_ENV = {"FAIL_FIRST_ATTEMPTS": "1"}
 
 
@@ -38,10 +40,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Launch both processes before pytest collects the tests, so they boot meanwhile."""
     workdir = Path(tempfile.mkdtemp(prefix="restate-tests-"))
     ledger = Ledger(workdir / "ledger.jsonl")
-    service = ServiceProcess(workdir, {**SERVICE_ENV, "LEDGER_FILE": str(ledger.path)})
+    # Requests are signed, as in production: Restate holds a fresh key, the service its public half.
+    signing_key = workdir / "restate-identity.pem"
+    new_private_key(signing_key)
+    service_env = {**SERVICE_ENV, "LEDGER_FILE": str(ledger.path), "RESTATE_IDENTITY_KEYS": public_key_of(signing_key)}
+    service = ServiceProcess(workdir, service_env)
     processes = Processes(workdir, ledger, service)
     try:
-        processes.server = RestateServer(find_restate_server(), workdir / "restate")
+        processes.server = RestateServer(find_restate_server(), workdir / "restate", signing_key)
         processes.server.launch()
     except LookupError as missing:
         processes.no_server = str(missing)
@@ -72,7 +78,8 @@ def ledger(request: pytest.FixtureRequest) -> Ledger:
 
 
 @pytest.fixture(scope="session")
-def _service(restate_server: RestateServer, request: pytest.FixtureRequest) -> ServiceProcess:
+def service(restate_server: RestateServer, request: pytest.FixtureRequest) -> ServiceProcess:
+    """The service, serving and registered with restate-server."""
     service = request.session.stash[PROCESSES].service
     service.start()
     restate_server.register(service.url)
@@ -80,15 +87,15 @@ def _service(restate_server: RestateServer, request: pytest.FixtureRequest) -> S
 
 
 @pytest.fixture
-def service_process(_service: ServiceProcess) -> Iterator[ServiceProcess]:
+def service_process(service: ServiceProcess) -> Iterator[ServiceProcess]:
     """The service's process, for tests that kill it; it is running again after the test."""
-    yield _service
-    if not _service.running:
-        _service.start()
+    yield service
+    if not service.running:
+        service.start()
 
 
 @pytest.fixture(scope="session")
-def ingress(restate_server: RestateServer, _service: ServiceProcess) -> Ingress:
+def ingress(restate_server: RestateServer, service: ServiceProcess) -> Ingress:
     """A client for Restate's ingress, with this project's services registered."""
     return Ingress(restate_server.ingress_url)
 

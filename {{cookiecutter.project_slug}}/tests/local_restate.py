@@ -56,6 +56,12 @@ disable-web-ui = true
 bind-address = "127.0.0.1:{ingress_port}"
 """
 
+# Restate signs each request to the service with this key; the service checks the signature.
+SIGNING_CONFIG = """
+[worker.invoker]
+request-identity-private-key-pem-file = "{pem_file}"
+"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -118,9 +124,10 @@ def _wait_until_healthy(alive: Callable[[], bool], urls: list[str], log: Path, t
 class RestateServer:
     """One restate-server node with its data in ``base_dir``."""
 
-    def __init__(self, command: list[str], base_dir: Path) -> None:
+    def __init__(self, command: list[str], base_dir: Path, signing_key: Path | None = None) -> None:
         self.command = command
         self.base_dir = base_dir
+        self.signing_key = signing_key
         self.ingress_port, self.admin_port, self.node_port = free_port(), free_port(), free_port()
         self.ingress_url = f"http://127.0.0.1:{self.ingress_port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
@@ -135,14 +142,15 @@ class RestateServer:
         """Start the process; it is ready once ``wait_until_healthy`` returns."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         config = self.base_dir / "restate.toml"
-        config.write_text(
-            SERVER_CONFIG.format(
-                base_dir=self.base_dir / "data",
-                node_port=self.node_port,
-                admin_port=self.admin_port,
-                ingress_port=self.ingress_port,
-            )
+        settings = SERVER_CONFIG.format(
+            base_dir=self.base_dir / "data",
+            node_port=self.node_port,
+            admin_port=self.admin_port,
+            ingress_port=self.ingress_port,
         )
+        if self.signing_key:
+            settings += SIGNING_CONFIG.format(pem_file=self.signing_key)
+        config.write_text(settings)
         env = {**os.environ, "npm_config_update_notifier": "false", "RESTATE_LOG_FORMAT": "compact"}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -160,6 +168,11 @@ class RestateServer:
     def stop(self) -> None:
         if self.process:
             _stop_group(self.process)
+
+    def restart(self) -> None:
+        """Stop and start again on the same data and ports: what it stored must still be there."""
+        self.stop()
+        self.start()
 
     def register(self, service_url: str) -> dict[str, Any]:
         """Register (or re-register) a deployment, as `restate deployments register` does."""

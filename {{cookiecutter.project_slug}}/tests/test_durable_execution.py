@@ -28,6 +28,11 @@ def test_add_runs_each_step_exactly_once_despite_failures(ingress: Ingress, ledg
     assert len(ledger.entries("attempt", operation=f"subscription:{key}:Netflix")) == 2
 
 
+def test_the_card_number_is_never_logged_in_full(ingress: Ingress, service: ServiceProcess, key: str) -> None:
+    ingress.call_ok("/SubscriptionService/add", signup(key))
+    assert "4111111111111111" not in service.log.read_text()
+
+
 def test_add_resumes_after_the_service_process_is_killed(
     ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
 ) -> None:

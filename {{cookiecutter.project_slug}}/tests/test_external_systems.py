@@ -1,6 +1,7 @@
 """The stand-in external systems fail, crash and record exactly as their switches say."""
 
 import json
+import logging
 import subprocess
 import sys
 from collections import Counter
@@ -35,9 +36,11 @@ def test_fail_first_attempts_fails_each_call_that_often_then_succeeds(
     assert [e["event"] for e in entries(ledger_file)] == ["attempt", "attempt", "attempt", "done"]
 
 
-def test_a_card_number_is_never_recorded_in_full(ledger_file: Path) -> None:
-    external_systems.create_recurring_payment("4111111111111111", "payment-1")
-    assert "4111111111111111" not in ledger_file.read_text()
+def test_a_card_number_is_never_recorded_or_logged_in_full(ledger_file: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        external_systems.create_recurring_payment("4111111111111111", "payment-1")
+    assert "4111111111111111" not in ledger_file.read_text() + caplog.text
+    assert "****1111" in caplog.text
     assert entries(ledger_file)[-1]["card"] == "****1111"
 
 

@@ -7,6 +7,7 @@ Add a service by importing it here and listing it in ``services``.
 """
 
 import logging
+import os
 
 import restate
 {% if cookiecutter.building_blocks %}
@@ -38,6 +39,11 @@ services: list[restate.Service | restate.VirtualObject | restate.Workflow] = [
 {%- endif %}
 ]
 
-app = restate.app(services=services)
+# Only Restate may call the service: with RESTATE_IDENTITY_KEYS set (comma-separated
+# publickeyv1_… keys, see identity_key.py), a request Restate did not sign gets 401.
+# Unset, as in local development, anyone who reaches the port may call the handlers.
+identity_keys = [key.strip() for key in os.environ.get("RESTATE_IDENTITY_KEYS", "").split(",") if key.strip()]
+
+app = restate.app(services=services, identity_keys=identity_keys)
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

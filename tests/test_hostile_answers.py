@@ -1,0 +1,156 @@
+"""Fast tier: whatever a person types at the prompts gives a valid project or a clear refusal.
+
+Answers are typed as at the interactive prompts (cookiecutter takes those as they are; with
+--no-input it renders key=value answers as Jinja first, so ``{{`` there is Jinja's business).
+"""
+
+import contextlib
+import json
+import py_compile
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+# The slug and package prompts get valid answers, so only the free text decides the outcome.
+VALID_NAMES = {"project_slug": "hostile-project", "package_name": "hostile_project"}
+
+
+@contextlib.contextmanager
+def typed_at_the_prompts(answers: dict[str, str]) -> Iterator[None]:
+    """Answer cookiecutter's prompts as a person would: these answers, defaults elsewhere."""
+
+    def variable(name: str, default: Any, *_: Any, **__: Any) -> Any:
+        return answers.get(name, default)
+
+    with (
+        mock.patch("cookiecutter.prompt.read_user_variable", variable),
+        mock.patch("cookiecutter.prompt.read_user_yes_no", variable),
+        mock.patch("cookiecutter.prompt.read_user_choice", lambda name, options, *_, **__: options[0]),
+    ):
+        yield
+
+
+def bake(answers: dict[str, str], output: Path) -> Path | None:
+    """Bake with these answers typed; the project, or None if the hook refused."""
+    config = output / "cookiecutter-config.yaml"
+    config.write_text(f"replay_dir: {json.dumps(str(output / 'replay'))}\n")
+    with typed_at_the_prompts(answers):
+        try:
+            return Path(cookiecutter(str(TEMPLATE), output_dir=str(output / "out"), config_file=str(config)))
+        except FailedHookException:
+            return None
+
+
+def ruff(project: Path) -> int:
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project, check=False)
+    formatting = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], cwd=project, check=False
+    )
+    return lint.returncode or formatting.returncode
+
+
+def files_in(directory: Path) -> list[Path]:
+    return [path for path in directory.rglob("*") if path.is_file()] if directory.exists() else []
+
+
+def first_unsafe(answers: dict[str, str]) -> str | None:
+    """The first free-text answer the hook must refuse: one with a control character."""
+    for question in FREE_TEXT:
+        if any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in answers.get(question, "")):
+            return question
+    return None
+
+
+def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str], lint: bool = False) -> None:
+    """The property: a valid project that shows the answers as typed, or one clear refusal."""
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp)
+        capfd.readouterr()
+        project = bake(answers, output)
+        errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
+        refused = first_unsafe(answers)
+        if refused:
+            assert project is None, f"{refused} was not refused"
+            assert errors and errors[0].startswith(f"ERROR: {refused} "), errors
+            assert files_in(output / "out") == [], "a refused run left files behind"
+            return
+        assert project is not None, errors
+        meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+        assert meta["description"] == answers.get("description", "A Restate service in Python.")
+        assert meta["authors"] == [
+            {"name": answers.get("author_name", "Your Name"), "email": answers.get("author_email", "you@example.com")}
+        ]
+        readme = (project / "README.md").read_text()
+        assert f"# {answers.get('project_name', 'Restate Service')}\n" in readme
+        assert answers.get("description", "") in readme
+        for path in project.rglob("*.py"):
+            py_compile.compile(str(path), doraise=True)
+        if lint:
+            assert ruff(project) == 0
+        assert not (output / "PWNED").exists() and not Path("PWNED").exists()
+
+
+# One named case per kind of character a person might type.
+NAMED = {
+    "single quotes": {"project_name": "Bob's Shop", "author_name": "O'Brien"},
+    "double quotes": {"project_name": 'The "Best" Service', "description": 'Says "hi"'},
+    "backslashes": {"project_name": "Back\\slash", "description": "C:\\path\\to\\it \\n \\u0041"},
+    "jinja expression": {"project_name": "{{ cookiecutter.author_name }}", "description": "{{ 7 * 7 }}"},
+    "jinja statement": {"project_name": "{% raw %}x", "description": "{% for x in y %}{% endfor %}"},
+    "hash": {"project_name": "Service #1", "description": "# not a comment"},
+    "dollar": {"project_name": "$HOME $(touch PWNED)", "description": "${PATH}"},
+    "backticks": {"project_name": "`touch PWNED`", "description": "```code```"},
+    "python injection": {"description": '"""); open("PWNED", "w"); ("""', "author_name": "'); import os; ('"},
+    "non-latin letters": {"project_name": "Café Ürün 日本 Ωmega", "author_name": "Jürgen Müller-Łukasz"},
+    "emoji": {"project_name": "Rocket 🚀 Service", "description": "Fast 🚀🔥 and 👍", "author_name": "😀"},
+    "newline in the name": {"project_name": "Two\nLines"},
+    "newline in the description": {"description": "first line\nsecond line"},
+    "carriage return": {"author_email": "me@example.com\r"},
+}
+
+
+@pytest.mark.parametrize("answers", NAMED.values(), ids=NAMED.keys())
+def test_a_named_hostile_answer(answers: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
+    check({**VALID_NAMES, **answers}, capfd, lint=True)
+
+
+def test_the_default_slug_of_a_hostile_name_is_valid(capfd: pytest.CaptureFixture[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = bake({"project_name": 'Café 日本 🚀 "Shop" #1 $x `y`'}, Path(tmp))
+        assert project is not None and project.name == "cafe-ri-ben-shop-1-x-y"
+        assert ruff(project) == 0
+
+
+SPECIALS = ["'", '"', "\\", "#", "$", "`", "{{", "}}", "{%", "%}", "{#", "\n", "\t", "é", "日本", "Ω", "🚀", "😀"]
+typed_text = st.lists(
+    st.one_of(st.sampled_from(SPECIALS), st.text(st.characters(exclude_categories=("Cs",)), max_size=3)),
+    max_size=8,
+).map("".join)
+
+
+@settings(
+    max_examples=200,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(answers=st.fixed_dictionaries({}, optional=dict.fromkeys(FREE_TEXT, typed_text)))
+def test_any_typed_answer_gives_a_valid_project_or_a_clear_refusal(
+    answers: dict[str, str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    event("refused" if first_unsafe(answers) else "generated")
+    check({**VALID_NAMES, **answers}, capfd)
