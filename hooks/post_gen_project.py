@@ -44,6 +44,14 @@ def remove_restate_restart() -> None:
     remove("tests/test_restate_restart.py")
 
 
+def remove_docker() -> None:
+    remove("Dockerfile", ".dockerignore", "compose.yaml")
+
+
+def remove_ci() -> None:
+    remove(".github")
+
+
 def uses_external_systems(answers: dict) -> bool:
     return any(answers[name] for name in ("durable_execution", "building_blocks", "workflows"))
 
@@ -56,6 +64,8 @@ DECISIONS = [
     (not ANSWERS["workflows"], remove_workflows),
     (not uses_external_systems(ANSWERS), remove_external_systems),
     (not (ANSWERS["virtual_objects"] or ANSWERS["workflows"]), remove_restate_restart),
+    (not ANSWERS["docker"], remove_docker),
+    (ANSWERS["ci"] == "none", remove_ci),
 ]
 
 if __name__ == "__main__":

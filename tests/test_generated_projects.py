@@ -3,6 +3,7 @@ and the generated README's commands work as written."""
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -83,3 +84,15 @@ def test_without_a_restate_server_the_suite_fails_saying_how_to_install_one(bake
     assert suite.returncode == 1, suite.stdout
     assert "No restate-server found" in suite.stdout and "npm install" in suite.stdout
     assert "skipped" not in suite.stdout.splitlines()[-1]
+
+
+def test_pre_commit_runs_clean_on_a_fresh_project(baked: Any, tmp_path: Path) -> None:
+    # A copy: the git repository and the caches stay out of the shared bake.
+    project = Path(shutil.copytree(baked("de+bb+vo+wf").path, tmp_path / "project"))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
+    env |= {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the hooks use this env's tools
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["pre-commit", "run", "--all-files"]):
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -2,6 +2,7 @@
 
 import json
 import py_compile
+import re
 from pathlib import Path
 
 from conftest import EXAMPLES, Project
@@ -62,7 +63,8 @@ def test_no_template_syntax_is_left(project: Project) -> None:
     for path in project.path.rglob("*"):
         if path.is_file() and not CACHES.intersection(path.parts):
             text = path.read_text()
-            assert "{{" not in text and "{%" not in text and "cookiecutter" not in text, path
+            assert "{{" not in text and "{%" not in text, path
+            assert not re.search(r"cookiecutter\.(?!json)\w", text), path
 
 
 def test_every_python_file_compiles(project: Project) -> None:
@@ -101,3 +103,27 @@ def test_the_readme_shows_only_the_chosen_examples(project: Project) -> None:
 def test_mypy_strict_passes(project: Project, mypy_cache: Path) -> None:
     typecheck = project.run("mypy", "--cache-dir", str(mypy_cache), ".")
     assert typecheck.returncode == 0, typecheck.stdout
+
+
+def test_the_dockerfile_passes_hadolint(project: Project) -> None:
+    lint = project.run("hadolint", "Dockerfile")
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_the_compose_file_follows_the_compose_specification(project: Project) -> None:
+    check = project.run("check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml")
+    assert check.returncode == 0, check.stdout
+
+
+def test_the_ci_workflow_follows_the_workflow_schema_and_runs_the_checks(project: Project) -> None:
+    workflow = project.path / ".github" / "workflows" / "ci.yml"
+    check = project.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow))
+    assert check.returncode == 0, check.stdout
+    steps = workflow.read_text()
+    for command in ("pip install -r requirements-dev.txt", "npm install", "ruff check", "mypy .", "pytest"):
+        assert command in steps
+
+
+def test_the_pre_commit_config_is_valid(project: Project) -> None:
+    check = project.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
+    assert check.returncode == 0, check.stdout + check.stderr
