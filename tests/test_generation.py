@@ -55,7 +55,7 @@ def test_the_tests_cover_exactly_the_chosen_modules(project: Project) -> None:
     if any(project.answers[example] for example in USES_EXTERNAL_SYSTEMS):
         expected.add("test_external_systems.py")
     if project.answers["virtual_objects"] or project.answers["workflows"]:
-        expected.add("test_restate_restart.py")
+        expected |= {"test_restate_restart.py", "test_cluster.py"}
     assert files(project.path / "tests") == expected
 
 
@@ -110,9 +110,10 @@ def test_the_dockerfile_passes_hadolint(project: Project) -> None:
     assert lint.returncode == 0, lint.stdout
 
 
-def test_the_compose_file_follows_the_compose_specification(project: Project) -> None:
-    check = project.run("check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml")
-    assert check.returncode == 0, check.stdout
+def test_the_compose_files_follow_the_compose_specification(project: Project) -> None:
+    for compose_file in ("compose.yaml", "compose.cluster.yaml"):
+        check = project.run("check-jsonschema", "--builtin-schema", "vendor.compose-spec", compose_file)
+        assert check.returncode == 0, check.stdout
 
 
 def test_the_ci_workflow_follows_the_workflow_schema_and_runs_the_checks(project: Project) -> None:

@@ -19,7 +19,7 @@ from conftest import Project, bake
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent
-DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
+DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml", "compose.cluster.yaml"}
 CI_FILES = {".github/workflows/ci.yml"}
 
 

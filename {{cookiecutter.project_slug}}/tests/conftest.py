@@ -6,6 +6,7 @@ and that journaled steps are not repeated. Its external systems write what they 
 a ledger file the tests read.
 """
 
+import os
 import re
 import shutil
 import tempfile
@@ -36,6 +37,25 @@ class Processes:
 PROCESSES = pytest.StashKey[Processes]()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--restate-nodes",
+        type=int,
+        default=int(os.environ.get("RESTATE_NODES", "1")),
+        help="run the suite against a local Restate cluster of this many nodes (default 1, or $RESTATE_NODES)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``cluster`` need several nodes: leave them out on a single one."""
+    if config.getoption("restate_nodes") > 1:
+        return
+    single_node = [item for item in items if item.get_closest_marker("cluster") is None]
+    if len(single_node) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in single_node])
+        items[:] = single_node
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Launch both processes before pytest collects the tests, so they boot meanwhile."""
     workdir = Path(tempfile.mkdtemp(prefix="restate-tests-"))
@@ -47,7 +67,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     service = ServiceProcess(workdir, service_env)
     processes = Processes(workdir, ledger, service)
     try:
-        processes.server = RestateServer(find_restate_server(), workdir / "restate", signing_key)
+        nodes = session.config.getoption("restate_nodes")
+        processes.server = RestateServer(find_restate_server(), workdir / "restate", signing_key, nodes)
         processes.server.launch()
     except LookupError as missing:
         processes.no_server = str(missing)
@@ -97,7 +118,7 @@ def service_process(service: ServiceProcess) -> Iterator[ServiceProcess]:
 @pytest.fixture(scope="session")
 def ingress(restate_server: RestateServer, service: ServiceProcess) -> Ingress:
     """A client for Restate's ingress, with this project's services registered."""
-    return Ingress(restate_server.ingress_url)
+    return Ingress(restate_server)
 
 
 @pytest.fixture

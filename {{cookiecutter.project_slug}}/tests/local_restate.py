@@ -30,16 +30,23 @@ No restate-server found. The tests need a real one; get it in one of these ways:
   brew install restatedev/tap/restate-server
 or point RESTATE_SERVER_BIN at a restate-server binary."""
 
-# Short retries, so a test that injects failures waits milliseconds, not seconds.
-SERVER_CONFIG = """\
+# One node's settings. A single node provisions itself; in a cluster the first node
+# provisions it, every node lists all nodes as metadata servers, and the log keeps two copies,
+# so the cluster outlives one node. Short retries: an injected failure costs milliseconds.
+NODE_CONFIG = """\
 cluster-name = "tests"
-node-name = "tests"
+node-name = "{name}"
 base-dir = "{base_dir}"
 bind-address = "127.0.0.1:{node_port}"
 advertised-address = "http://127.0.0.1:{node_port}/"
-disable-telemetry = true
+auto-provision = {auto_provision}
+default-replication = {replication}
 default-num-partitions = 4
+disable-telemetry = true
 rocksdb-total-memory-size = "256 MiB"
+
+[metadata-client]
+addresses = [{metadata_servers}]
 
 [default-retry-policy]
 initial-interval = "10ms"
@@ -121,35 +128,27 @@ def _wait_until_healthy(alive: Callable[[], bool], urls: list[str], log: Path, t
         time.sleep(0.02)
 
 
-class RestateServer:
-    """One restate-server node with its data in ``base_dir``."""
+class RestateNode:
+    """One restate-server process, with its data in ``base_dir``."""
 
-    def __init__(self, command: list[str], base_dir: Path, signing_key: Path | None = None) -> None:
+    def __init__(self, command: list[str], base_dir: Path, name: str) -> None:
         self.command = command
         self.base_dir = base_dir
-        self.signing_key = signing_key
+        self.name = name
         self.ingress_port, self.admin_port, self.node_port = free_port(), free_port(), free_port()
         self.ingress_url = f"http://127.0.0.1:{self.ingress_port}"
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         self.log = base_dir / "restate-server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        self.launch()
-        self.wait_until_healthy()
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
-    def launch(self) -> None:
+    def launch(self, settings: str) -> None:
         """Start the process; it is ready once ``wait_until_healthy`` returns."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         config = self.base_dir / "restate.toml"
-        settings = SERVER_CONFIG.format(
-            base_dir=self.base_dir / "data",
-            node_port=self.node_port,
-            admin_port=self.admin_port,
-            ingress_port=self.ingress_port,
-        )
-        if self.signing_key:
-            settings += SIGNING_CONFIG.format(pem_file=self.signing_key)
         config.write_text(settings)
         env = {**os.environ, "npm_config_update_notifier": "false", "RESTATE_LOG_FORMAT": "compact"}
         with self.log.open("ab") as log:
@@ -161,13 +160,73 @@ class RestateServer:
                 start_new_session=True,
             )
 
-    def wait_until_healthy(self) -> None:
+    def wait_until_healthy(self, timeout: float) -> None:
         health = [f"{self.admin_url}/health", f"{self.ingress_url}/restate/health"]
-        _wait_until_healthy(lambda: self.process is not None and self.process.poll() is None, health, self.log)
+        _wait_until_healthy(lambda: self.alive, health, self.log, timeout)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process:
+            _stop_group(self.process, sig)
+
+
+class RestateServer:
+    """restate-server: one node, or a cluster of ``nodes`` nodes on this machine."""
+
+    def __init__(self, command: list[str], base_dir: Path, signing_key: Path | None = None, nodes: int = 1) -> None:
+        self.signing_key = signing_key
+        self.nodes = [RestateNode(command, base_dir / f"node-{n}", f"node-{n}") for n in range(1, nodes + 1)]
+
+    @property
+    def live_nodes(self) -> list[RestateNode]:
+        return [node for node in self.nodes if node.alive]
+
+    @property
+    def ingress_urls(self) -> list[str]:
+        return [node.ingress_url for node in self.live_nodes]
+
+    @property
+    def ingress_url(self) -> str:
+        return self.live_nodes[0].ingress_url
+
+    @property
+    def admin_url(self) -> str:
+        return self.live_nodes[0].admin_url
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_until_healthy()
+
+    def launch(self) -> None:
+        """Start every node; the server is ready once ``wait_until_healthy`` returns."""
+        metadata_servers = ", ".join(f'"http://127.0.0.1:{node.node_port}/"' for node in self.nodes)
+        for node in self.nodes:
+            settings = NODE_CONFIG.format(
+                name=node.name,
+                base_dir=node.base_dir / "data",
+                node_port=node.node_port,
+                admin_port=node.admin_port,
+                ingress_port=node.ingress_port,
+                auto_provision=str(node is self.nodes[0]).lower(),
+                replication=min(2, len(self.nodes)),
+                metadata_servers=metadata_servers,
+            )
+            if self.signing_key:
+                settings += SIGNING_CONFIG.format(pem_file=self.signing_key)
+            node.launch(settings)
+
+    def wait_until_healthy(self) -> None:
+        # A cluster first elects its metadata servers and places its partitions.
+        timeout = 30 if len(self.nodes) == 1 else 90
+        for node in self.nodes:
+            node.wait_until_healthy(timeout)
+
+    def kill_node(self, node: RestateNode) -> None:
+        """SIGKILL one node: the rest of the cluster carries on."""
+        node.stop(signal.SIGKILL)
 
     def stop(self) -> None:
-        if self.process:
-            _stop_group(self.process)
+        for node in self.nodes:
+            node.stop()
 
     def restart(self) -> None:
         """Stop and start again on the same data and ports: what it stored must still be there."""
@@ -298,10 +357,27 @@ def until(timeout: float, failure: str, interval: float = 0.02) -> Iterator[None
 
 
 class Ingress:
-    """Calls to Restate's ingress, the same requests the README's curl commands make."""
+    """Calls to Restate's ingress, the same requests the README's curl commands make.
 
-    def __init__(self, url: str) -> None:
-        self.http = httpx.Client(base_url=url, timeout=30)
+    Plain HTTP (httpx) rather than ``restate.client``: synchronous tests, and requests a
+    reader can map one to one to the README's curl commands. On a cluster, each call goes
+    to the next live node, so calls spread over all of them.
+    """
+
+    def __init__(self, server: RestateServer) -> None:
+        self.server = server
+        self._clients: dict[str, httpx.Client] = {}
+        self._calls = 0
+
+    @property
+    def http(self) -> httpx.Client:
+        """A client for the next live node's ingress."""
+        urls = self.server.ingress_urls
+        url = urls[self._calls % len(urls)]
+        self._calls += 1
+        if url not in self._clients:
+            self._clients[url] = httpx.Client(base_url=url, timeout=30)
+        return self._clients[url]
 
     def call(self, path: str, body: Any = None) -> httpx.Response:
         """Call a handler and wait for its result (``POST /Service/handler``)."""
