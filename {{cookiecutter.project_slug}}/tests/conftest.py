@@ -76,7 +76,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    processes = session.stash[PROCESSES]
+    processes = session.stash.get(PROCESSES, None)
+    if processes is None:  # pytest_sessionstart failed before it launched anything
+        return
     processes.service.stop()
     if processes.server:
         processes.server.stop()
