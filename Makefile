@@ -16,7 +16,7 @@ SERVER_INSTALL := $(RESTATE_SERVER)
 endif
 export RESTATE_SERVER_BIN := $(RESTATE_SERVER)
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench bench-throughput clean
 
 $(VENV)/.installed: $(TEMPLATE_REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed $(SERVER_INSTALL)
 	$(BIN)/python bench/suite_times.py
+
+# Calls/s, p50/p99 and CPU of the generated serving config against the seed's (~2-3 min).
+bench-throughput: $(VENV)/.installed $(SERVER_INSTALL)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf build node_modules $(VENV)
