@@ -7,7 +7,9 @@ generated project's own test suite against a real restate-server.
 import itertools
 import subprocess
 import sys
+import tempfile
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,3 +102,14 @@ def slow_project(request: pytest.FixtureRequest, baked: Any) -> Project:
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One mypy cache for all bakes: the SDK is analysed once, not fifteen times."""
     return tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_tempdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Temporary files go under pytest's base temp, which pytest prunes: cookiecutter writes
+    each rendered hook to a temporary file and never deletes it, once per bake."""
+    tempdir = tmp_path_factory.mktemp("tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(tempdir))
+        patch.setenv("TMPDIR", str(tempdir))  # for the cookiecutter and pytest runs it starts
+        yield tempdir

@@ -165,6 +165,9 @@ class RestateNode:
         config = self.base_dir / "restate.toml"
         config.write_text(settings)
         env = {**os.environ, "npm_config_update_notifier": "false", "RESTATE_LOG_FORMAT": "compact"}
+        # restate-server makes a directory per partition in TMPDIR and leaves it behind: keep
+        # those with the node's data, which the suite removes.
+        env["TMPDIR"] = str(self.base_dir)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [*self.command, "--config-file", str(config), "--no-logo", "--listen-mode", "tcp"],
