@@ -47,7 +47,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed $(SERVER_INSTALL)
 	$(BIN)/python bench/suite_times.py
 
-# Calls/s, p50/p99 and CPU of the generated serving config against the seed's (~2-3 min).
+# Calls/s, p50/p99 and CPU of the generated serving config against the seed's (~3-4 min).
 bench-throughput: $(VENV)/.installed $(SERVER_INSTALL)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/throughput.py

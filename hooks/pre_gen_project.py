@@ -20,6 +20,7 @@ PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 TAKEN_NAMES = {
     "restate",
     "hypercorn",
+    "uvloop",
     "pydantic",
     "pydantic_core",
     "httpx",

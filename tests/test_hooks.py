@@ -22,6 +22,7 @@ REFUSALS = {
     "package shadows the stdlib": ({"package_name": "json"}, "package_name 'json'", "shadow"),
     "package shadows the SDK": ({"package_name": "restate"}, "package_name 'restate'", "shadow"),
     "package shadows hypercorn": ({"package_name": "hypercorn"}, "package_name 'hypercorn'", "shadow"),
+    "package shadows uvloop": ({"package_name": "uvloop"}, "package_name 'uvloop'", "shadow"),
     "no example chosen": (NO_EXAMPLES, "examples durable_execution=no", "at least one example"),
 }
 

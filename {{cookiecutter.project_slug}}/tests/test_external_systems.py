@@ -1,5 +1,6 @@
 """The stand-in external systems fail, crash and record exactly as their switches say."""
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -31,14 +32,14 @@ def test_fail_first_attempts_fails_each_call_that_often_then_succeeds(
     monkeypatch.setenv("FAIL_FIRST_ATTEMPTS", "2")
     for attempt in (1, 2):
         with pytest.raises(RuntimeError, match=f"injected failure \\(attempt {attempt}\\)"):
-            external_systems.create_user("u1", "Ann", "ann@example.com")
-    assert external_systems.create_user("u1", "Ann", "ann@example.com") is True
+            asyncio.run(external_systems.create_user("u1", "Ann", "ann@example.com"))
+    assert asyncio.run(external_systems.create_user("u1", "Ann", "ann@example.com")) is True
     assert [e["event"] for e in entries(ledger_file)] == ["attempt", "attempt", "attempt", "done"]
 
 
 def test_a_card_number_is_never_recorded_or_logged_in_full(ledger_file: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
-        external_systems.create_recurring_payment("4111111111111111", "payment-1")
+        asyncio.run(external_systems.create_recurring_payment("4111111111111111", "payment-1"))
     assert "4111111111111111" not in ledger_file.read_text() + caplog.text
     assert "****1111" in caplog.text
     assert entries(ledger_file)[-1]["card"] == "****1111"
@@ -46,7 +47,8 @@ def test_a_card_number_is_never_recorded_or_logged_in_full(ledger_file: Path, ca
 
 def test_crash_process_kills_the_process_instead_of_raising(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.jsonl"
-    call = "from {{ cookiecutter.package_name }} import external_systems as e; e.create_user('u1', 'Ann', 'a@b.c')"
+    call = "import asyncio; from {{ cookiecutter.package_name }} import external_systems as e; "
+    call += "asyncio.run(e.create_user('u1', 'Ann', 'a@b.c'))"
     env = {"FAILURE_RATE": "1", "CRASH_PROCESS": "1", "LEDGER_FILE": str(ledger), "PATH": ""}
     crashed = subprocess.run([sys.executable, "-c", call], cwd=PROJECT_ROOT, env=env, check=False)
 
