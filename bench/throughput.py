@@ -462,8 +462,10 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
         from local_restate import find_restate_server
 
         version = subprocess.run([*find_restate_server(), "--version"], capture_output=True, text=True, check=False)
-        (workdir / "seed-hypercorn.toml").write_text(SEED_CONFIG)
-        configs = {"generated": config or project / "hypercorn-config.toml", "seed": workdir / "seed-hypercorn.toml"}
+        seed = workdir / "seed-hypercorn.toml"
+        seed.write_text(SEED_CONFIG)
+        generated = seed if config == Path("seed") else config or project / "hypercorn-config.toml"
+        configs = {"generated": generated, "seed": seed}
         about = f"{machine()}; {version.stdout.strip() or 'restate-server'}; {rounds} x {count} calls per level"
         print(about, flush=True)
 
@@ -498,6 +500,11 @@ def report(run: Run, levels: list[int]) -> None:
         f"generated >= seed in calls/s and <= seed in p99 at {verdicts.count('better')} of {len(verdicts)} levels;"
         f" within the noise at {verdicts.count('noise')}; worse (lost every round) at {verdicts.count('worse')}"
     )
+    rounds = len(next(iter(run.results.values()))["generated"].rounds)
+    if rounds < 6:
+        print(
+            f"(with {rounds} rounds a mere tie loses all of them 1 time in {2**rounds}: 'worse' needs 6 to mean much)"
+        )
     # One key lives in one partition, which Restate calls over one connection: one process.
     print("(greet, one key: one connection, so one process in both configs; its ratios show the noise)")
     print("Restate's connections per service process:", ", ".join(f"{k} {v}" for k, v in run.connections.items()))
@@ -529,9 +536,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="rounds; their calls are pooled (6)")
     parser.add_argument("--levels", default="1,8,32,64", help="concurrent callers (1,8,32,64)")
     parser.add_argument("--time-limit", type=float, default=600, help="seconds until it gives up (600)")
-    parser.add_argument("--config", type=Path, help="measure this hypercorn config instead of the generated one")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="measure this hypercorn config instead of the generated one ('seed': the seed's own, for the noise floor)",
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
+    if args.config and args.config != Path("seed") and not args.config.is_file():
+        parser.error(f"--config {args.config}: no such file")
     if args.rounds < 2:
         parser.error("--rounds must be at least 2: each config runs half of them in either place")
     started = time.monotonic()
