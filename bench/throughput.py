@@ -417,12 +417,9 @@ class Run:
 class Noise:
     """CPU time that the rest of the machine used while the bench measured."""
 
-    seconds: float = 0.0  # wall clock
-    others: float = 0.0  # CPU seconds of processes that are not ours
-    steal: float = 0.0  # CPU seconds the hypervisor took
-
-    def add(self, seconds: float, others: float, steal: float) -> None:
-        self.seconds, self.others, self.steal = self.seconds + seconds, self.others + others, self.steal + steal
+    seconds: float  # wall clock
+    others: float  # CPU seconds of processes that are not ours
+    steal: float  # CPU seconds the hypervisor took
 
 
 def measure_rounds(
@@ -443,9 +440,8 @@ def measure_rounds(
             for name in list(stacks)[:: 1 if (index + round_) % 2 == 0 else -1]:
                 measure(stacks[name], workload, calls, level, deadline, results[workload.name, level][name])
         print(f"  round {round_ + 1} done", flush=True)
-    (busy, steal), noise = machine_seconds(), Noise()
-    noise.add(time.monotonic() - started, max(0.0, busy - busy_before - ours() + ours_before), steal - steal_before)
-    return noise
+    busy, steal = machine_seconds()
+    return Noise(time.monotonic() - started, max(0.0, busy - busy_before - ours() + ours_before), steal - steal_before)
 
 
 def run(config: Path | None, levels: list[int], count: int, rounds: int, deadline: float) -> Run:
@@ -470,7 +466,8 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
         print(about, flush=True)
 
         results: Results = {(w.name, level): {name: Runs() for name in configs} for w in WORKLOADS for level in levels}
-        noise, connections = Noise(), {}  # connections: of the last phase
+        noises: list[Noise] = []
+        connections = {}  # of the last phase
         # Two phases on fresh stacks, started in opposite orders: in A/A runs (one config twice)
         # the stack started first was ~4 % slower on one key, for a reason not tracked down.
         # Each config runs half the rounds in either place.
@@ -486,11 +483,12 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
                     for stack in stacks.values():
                         measure(stack, workload, range(-200, 0), 16, deadline, Runs())
                 phase_rounds = range(phase * (rounds // 2), rounds // 2 if phase == 0 else rounds)
-                phase_noise = measure_rounds(stacks, phase_rounds, count, levels, deadline, results)
-                noise.add(phase_noise.seconds, phase_noise.others, phase_noise.steal)
+                noises.append(measure_rounds(stacks, phase_rounds, count, levels, deadline, results))
                 layout = {name: connections_per_process(s.service.pid, s.service_port) for name, s in stacks.items()}
                 connections = {name: layout[name] for name in configs}
-        return Run(about, results, connections, noise.others / noise.seconds, noise.steal / noise.seconds)
+        seconds = sum(noise.seconds for noise in noises)
+        others, steal = sum(noise.others for noise in noises), sum(noise.steal for noise in noises)
+        return Run(about, results, connections, others / seconds, steal / seconds)
 
 
 def report(run: Run, levels: list[int]) -> None:
