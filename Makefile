@@ -1,4 +1,5 @@
-# make demo: bake the template, run every example of its README against a real Restate.
+# make demo: bake the template and follow its README as written (set-up, Restate, serving,
+# registering, every curl, the tests), printing what each command prints.
 # make test: the template's tests, fast tier and slow tier. make test-fast: fast tier only.
 
 PYTHON ?= python3
@@ -28,11 +29,10 @@ $(CURDIR)/node_modules/.bin/restate-server: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(VENV)/.installed $(SERVER_INSTALL)
+demo: $(VENV)/.installed
 	rm -rf build
 	$(BIN)/cookiecutter . --no-input --output-dir build
-	$(BIN)/pip install --quiet -r build/restate-service/requirements.txt
-	$(BIN)/python scripts/demo.py build/restate-service
+	$(BIN)/python -m scripts.run_readme build/restate-service
 
 test: $(VENV)/.installed $(SERVER_INSTALL) lint
 	$(BIN)/python -m pytest

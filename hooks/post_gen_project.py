@@ -1,4 +1,5 @@
-"""Remove what was not chosen: a decision table, one small function per removal.
+"""Remove what was not chosen (a decision table, one small function per removal), then
+print the next three commands.
 
 Safe to run again on an existing project (removing what is already gone does nothing).
 """
@@ -69,7 +70,18 @@ DECISIONS = [
     (ANSWERS["ci"] == "none", remove_ci),
 ]
 
+# The README's set-up commands, on one line.
+SETUP = "python3 -m venv .venv && source .venv/bin/activate && pip install -r requirements-dev.txt && npm install"
+NEXT_STEPS = f"""
+Made {ANSWERS["project_slug"]}/. Next:
+  cd {ANSWERS["project_slug"]}
+  {SETUP}
+  pytest
+Its README.md shows how to serve it, register it with Restate and call every handler.
+"""
+
 if __name__ == "__main__":
     for applies, removal in DECISIONS:
         if applies:
             removal()
+    print(NEXT_STEPS)

@@ -55,9 +55,15 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
+# Longer, and a line that names the package would not fit in the project's 120 columns.
+MAX_PACKAGE_LENGTH = 64
+
+
 def package_problem(name: str) -> str | None:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or not name.isidentifier():
         return "it must be a Python identifier of lowercase ASCII letters, digits and _"
+    if len(name) > MAX_PACKAGE_LENGTH:
+        return f"it must be at most {MAX_PACKAGE_LENGTH} characters, so that the code that names it fits in 120 columns"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return "it is a Python keyword"
     if name in sys.stdlib_module_names or name in TAKEN_NAMES:

@@ -24,6 +24,7 @@ REFUSALS = {
     "package shadows hypercorn": ({"package_name": "hypercorn"}, "package_name 'hypercorn'", "shadow"),
     "package shadows uvloop": ({"package_name": "uvloop"}, "package_name 'uvloop'", "shadow"),
     "no example chosen": (NO_EXAMPLES, "examples durable_execution=no", "at least one example"),
+    "package name too long": ({"package_name": "p" * 65}, f"package_name '{'p' * 65}'", "at most 64 characters"),
 }
 
 

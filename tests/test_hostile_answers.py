@@ -74,7 +74,7 @@ def first_unsafe(answers: dict[str, str]) -> str | None:
     return None
 
 
-def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str], lint: bool = False) -> None:
+def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
     """The property: a valid project that shows the answers as typed, or one clear refusal."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp)
@@ -98,8 +98,7 @@ def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str], lint: bool
         assert answers.get("description", "") in readme
         for path in project.rglob("*.py"):
             py_compile.compile(str(path), doraise=True)
-        if lint:
-            assert ruff(project) == 0
+        assert ruff(project) == 0
         assert not (output / "PWNED").exists() and not Path("PWNED").exists()
 
 
@@ -124,7 +123,25 @@ NAMED = {
 
 @pytest.mark.parametrize("answers", NAMED.values(), ids=NAMED.keys())
 def test_a_named_hostile_answer(answers: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
-    check({**VALID_NAMES, **answers}, capfd, lint=True)
+    check({**VALID_NAMES, **answers}, capfd)
+
+
+# Names the hooks accept, up to the longest, give a project that passes its own checks.
+LONG_NAMES = {
+    "long project name": {"project_name": "Customer Subscription Billing Reconciliation Platform"},
+    "longest package name": {"project_slug": "s" * 80, "package_name": "p" * 64},
+}
+
+
+@pytest.mark.parametrize("answers", LONG_NAMES.values(), ids=LONG_NAMES.keys())
+def test_a_long_name_passes_ruff_and_mypy(answers: dict[str, str], tmp_path: Path, mypy_cache: Path) -> None:
+    project = bake(answers, tmp_path)
+    assert project is not None
+    assert ruff(project) == 0
+    typecheck = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache), "."], cwd=project, capture_output=True, text=True
+    )
+    assert typecheck.returncode == 0, typecheck.stdout
 
 
 def test_the_default_slug_of_a_hostile_name_is_valid(capfd: pytest.CaptureFixture[str]) -> None:

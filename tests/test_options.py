@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, bake
+from conftest import GIT_IDENTITY, Project, bake
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent
@@ -86,10 +86,6 @@ def copy_as_git_repository(source: Path, target: Path) -> None:
     for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "template"]):
         done = run(command, target)
         assert done.returncode == 0, done.stderr
-
-
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "template tests", "GIT_AUTHOR_EMAIL": "tests@example.com"}
-GIT_IDENTITY |= {"GIT_COMMITTER_NAME": "template tests", "GIT_COMMITTER_EMAIL": "tests@example.com"}
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

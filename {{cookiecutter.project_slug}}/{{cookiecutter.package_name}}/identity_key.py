@@ -9,8 +9,8 @@ unsigned with 401. So only your Restate can invoke your handlers.
 writes a new private key to restate-identity.pem (if the file does not exist yet) and
 prints the public key, ``publickeyv1_…``. Give the file to restate-server
 (``[worker.invoker] request-identity-private-key-pem-file``) and the key to the service
-(``RESTATE_IDENTITY_KEYS=publickeyv1_…``). Needs the ``cryptography`` package (in the
-dev requirements). Never commit the private key.
+(``RESTATE_IDENTITY_KEYS=publickeyv1_…``). It uses the ``cryptography`` package, which
+requirements.txt installs with the service. Never commit the private key.
 """
 
 import sys
