@@ -460,7 +460,7 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
         version = subprocess.run([*find_restate_server(), "--version"], capture_output=True, text=True, check=False)
         seed = workdir / "seed-hypercorn.toml"
         seed.write_text(SEED_CONFIG)
-        generated = seed if config == Path("seed") else config or project / "hypercorn-config.toml"
+        generated = seed if config == Path("seed") else config or project / "restate_service" / "hypercorn-config.toml"
         configs = {"generated": generated, "seed": seed}
         about = f"{machine()}; {version.stdout.strip() or 'restate-server'}; {rounds} x {count} calls per level"
         print(about, flush=True)

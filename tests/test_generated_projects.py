@@ -7,8 +7,10 @@ curl, bare ``pytest``, ``pytest --restate-nodes=3`` (a node killed mid-suite), l
 type-check; stopping the service with SIGTERM within 2 s.
 """
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import pytest
 from conftest import GIT_IDENTITY, Project
 
 from scripts.run_ci import run_ci
-from scripts.run_readme import run_readme
+from scripts.run_readme import KEEPS_RUNNING, Command, as_script, run, run_readme
 from scripts.user_shell import user_environment
 
 pytestmark = pytest.mark.slow
@@ -59,6 +61,26 @@ def test_the_ci_workflow_runs_as_written(fresh_project: Project) -> None:
 
     summaries = pytest_summaries(transcript)
     assert len(summaries) == 1 and re.fullmatch(r"\d+ passed, 1 deselected in .*", summaries[0]), summaries
+
+
+def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: Any, tmp_path: Path) -> None:
+    """The image's CMD, run as written in a copy of what the Dockerfile copies into the image
+    (this environment's packages stand for the ones it installs), stopped as `docker stop` does."""
+    project: Project = baked("de+bb+vo+wf")
+    dockerfile = (project.path / "Dockerfile").read_text()
+    image = tmp_path / "app"
+    image.mkdir()
+    for source, target in re.findall(r"^COPY (\S+) (\S+)$", dockerfile, re.MULTILINE):
+        copy = shutil.copytree if (project.path / source).is_dir() else shutil.copy
+        copy(project.path / source, image / target if target != "." else image / source)
+    command = shlex.join(json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1]))
+    script = as_script([Command(0, "container", f"{command}   {KEEPS_RUNNING}")], tmp_path)
+    env = user_environment()
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+
+    done = run(script, image, env, isolated=True)
+
+    assert done.returncode == 0, done.stdout + done.stderr + (tmp_path / "background-0.log").read_text()
 
 
 def test_the_generated_suite_passes(suite_project: Project) -> None:
