@@ -69,7 +69,7 @@ WORKLOADS = [
         "add",
         lambda i: (
             "/SubscriptionService/add",
-            b'{"user_id": "u%d", "credit_card": "4111111111111111", "subscriptions": ["Netflix", "Disney+"]}' % i,
+            b'{"user_id": "u%d", "payment_method": "pm_card_visa", "subscriptions": ["Netflix", "Disney+"]}' % i,
         ),
     ),
 ]

@@ -15,10 +15,11 @@ SERVICES = {
     "workflows": {"UserSignup"},
 }
 USES_EXTERNAL_SYSTEMS = ("durable_execution", "building_blocks", "workflows")
-ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py", "identity_key.py"}
-ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py", "test_identity.py"}
+ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py", "identity_key.py", "serving.py"}
+ALWAYS_IN_PACKAGE |= {"hypercorn-config.toml"}
+ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py", "test_identity.py", "test_bad_input.py", "test_serving.py"}
 # What running the generated project leaves behind (the slow tier runs it in place).
-CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 
 DISCOVER = """\
 import asyncio, json, httpx
@@ -27,7 +28,7 @@ from {package}.app import app
 async def discover():
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-        headers = {{"accept": "application/vnd.restate.endpointmanifest.v3+json"}}
+        headers = {{"accept": "application/vnd.restate.endpointmanifest.v4+json"}}
         response = await client.get("/discover", headers=headers)
         print(json.dumps(response.json()))
 

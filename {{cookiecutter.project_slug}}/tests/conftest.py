@@ -75,6 +75,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.stash[PROCESSES] = processes
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test module with a start_early function (test_serving.py) starts its slow set-up now."""
+    processes = session.stash.get(PROCESSES, None)
+    if processes is None or processes.server is None:
+        return
+    for module in {item.module for item in session.items if isinstance(item, pytest.Function)}:
+        if hasattr(module, "start_early"):
+            module.start_early(processes.server, processes.service, processes.workdir, session.config.add_cleanup)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     processes = session.stash.get(PROCESSES, None)
     if processes is None:  # pytest_sessionstart failed before it launched anything

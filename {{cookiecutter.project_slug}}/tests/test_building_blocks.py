@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+import pytest
 from local_restate import Ingress, Ledger, RestateServer, assert_rejected_as_bad_input, until
 
 
@@ -59,7 +60,7 @@ def test_a_journaled_step_is_not_run_again_on_replay(ingress: Ingress, ledger: L
     # Announcing failed once, so Restate replayed the handler: the journal answered "draw
     # ticket" with the ticket drawn before, instead of drawing again.
     assert len(ledger.entries("attempt", operation=f"announcement:{key}")) == 2
-    assert [e["ticket"] for e in ledger.entries(operation=f"ticket:{key}")] == [ticket]
+    assert [e["result"] for e in ledger.entries(operation=f"ticket:{key}")] == [ticket]
     assert [e["ticket"] for e in ledger.entries(operation=f"announcement:{key}")] == [ticket]
 
 
@@ -75,3 +76,38 @@ def test_calls_with_the_same_idempotency_key_run_once(ingress: Ingress, ledger: 
 def test_missing_field_gets_400_naming_it(ingress: Ingress, restate_server: RestateServer) -> None:
     response = ingress.call("/BuildingBlocks/send_later", {"to": "x", "text": "no delay"})
     assert_rejected_as_bad_input(restate_server, response, "delay_ms", "Field required")
+
+
+@pytest.mark.parametrize("delay_ms", [24 * 60 * 60 * 1000 + 1, 10**18])
+def test_a_delay_beyond_a_day_is_refused_at_once(
+    ingress: Ingress, restate_server: RestateServer, delay_ms: int
+) -> None:
+    response = ingress.call("/BuildingBlocks/send_later", {"to": "x", "text": "never", "delay_ms": delay_ms})
+    assert_rejected_as_bad_input(restate_server, response, "delay_ms", "Input should be", sent=delay_ms)
+
+
+@pytest.mark.parametrize("milliseconds", [60 * 1000 + 1, 10**13, 10**18])
+def test_a_sleep_beyond_a_minute_is_refused_at_once(
+    ingress: Ingress, restate_server: RestateServer, milliseconds: int
+) -> None:
+    response = ingress.call("/BuildingBlocks/sleep", {"milliseconds": milliseconds})
+    assert_rejected_as_bad_input(restate_server, response, "milliseconds", "Input should be", sent=milliseconds)
+
+
+VALID_LOOKING = "sign_1IDThkmrQsg7Ex0q-0Xpodpr0T5PnnxhRAAAAEQ"  # the form ask_approval mails
+
+
+@pytest.mark.parametrize(
+    "awakeable_id",
+    ["garbage-id", VALID_LOOKING + "AA", VALID_LOOKING[:-1] + "R"],
+    ids=["garbage", "too-long", "stray-bits"],
+)
+def test_a_malformed_awakeable_id_is_refused_at_once(
+    ingress: Ingress, restate_server: RestateServer, awakeable_id: str
+) -> None:
+    response = ingress.call("/BuildingBlocks/approve", {"awakeable_id": awakeable_id, "answer": "yes"})
+    assert_rejected_as_bad_input(restate_server, response, "awakeable_id", "not an awakeable id", sent=awakeable_id)
+
+
+def test_an_awakeable_id_of_no_waiting_handler_resolves_nothing(ingress: Ingress) -> None:
+    assert ingress.call_ok("/BuildingBlocks/approve", {"awakeable_id": VALID_LOOKING, "answer": "yes"}) is None

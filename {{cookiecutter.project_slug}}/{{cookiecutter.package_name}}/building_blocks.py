@@ -12,11 +12,18 @@ Every block is a handler you can call; the results land somewhere you can look:
   another party resolves. ``ask_approval`` mails the awakeable's id to the approver and
   waits, without holding a process, until ``approve`` resolves it.
 - **Durable timer** (``BuildingBlocks/sleep``): a sleep that survives restarts.
-- **Journaled side effect** (``BuildingBlocks/draw``): ``ctx.run_typed`` runs a step once
-  and records its result. If a later step fails and Restate retries the handler, the replay
-  returns the recorded ticket instead of drawing a new one.
+- **Journaled side effect** (``BuildingBlocks/draw``): ``ctx.run_typed`` runs a step and
+  records its result. If a later step fails and Restate retries the handler, the replay
+  returns the recorded ticket instead of drawing a new one. A step's action is at least once,
+  though: if the process dies after it acted and before Restate stored the result, the replay
+  runs it again. So each step also sends an idempotency key from ``ctx.uuid()`` (the same on
+  every replay), and the raffle answers a repeated key with the first ticket.
 - **Idempotency**: send any call with an ``idempotency-key`` header and Restate runs it once
   per key, answering repeats with the first result.
+
+Input the example cannot honour is refused with a 4xx at once, never retried: a delay or a
+sleep beyond its bound (see the request models), an awakeable id ``ask_approval`` could not
+have mailed.
 
 All messages land in a ``Mailbox`` virtual object, one per recipient; read one with
 ``Mailbox/<recipient>/read``.
@@ -29,10 +36,12 @@ Try it:
     curl localhost:8080/Mailbox/ann/read -X POST
 """
 
+import re
 from datetime import timedelta
+from typing import Annotated
 
 import restate
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from . import external_systems
 from .bad_input import answer_bad_input_with_400
@@ -81,7 +90,12 @@ class Mail(BaseModel):
 
 
 class DelayedMail(Mail):
-    delay_ms: int = Field(ge=0)
+    delay_ms: int = Field(
+        ge=0,
+        le=24 * 60 * 60 * 1000,
+        description="At most a day: Restate keeps timers of any length, but a longer delay is more likely"
+        " a mistake (seconds for milliseconds, a timestamp for a delay) than a wish. Raise it if yours is one.",
+    )
 
 
 class ApprovalRequest(BaseModel):
@@ -89,13 +103,31 @@ class ApprovalRequest(BaseModel):
     question: str
 
 
+# What ctx.awakeable() hands out: "sign_1" and the unpadded base64url of 28 bytes (the
+# invocation's id and the awakeable's index), whose last character therefore carries
+# 2 bits and 4 zeros. Restate refuses anything else only once the handler has resolved it,
+# with an error it retries for as long as its retry policy lasts: check it before.
+AWAKEABLE_ID = re.compile(r"sign_1[A-Za-z0-9_-]{37}[AQgw]")
+
+
+def _is_awakeable_id(value: str) -> str:
+    if not AWAKEABLE_ID.fullmatch(value):
+        raise ValueError("not an awakeable id (the sign_1… text ask_approval mails)")
+    return value
+
+
 class Approval(BaseModel):
-    awakeable_id: str
+    awakeable_id: Annotated[str, AfterValidator(_is_awakeable_id)]
     answer: str
 
 
 class SleepRequest(BaseModel):
-    milliseconds: int = Field(ge=0)
+    milliseconds: int = Field(
+        ge=0,
+        le=60 * 1000,
+        description="At most a minute: the caller waits for the answer, and few HTTP clients wait longer."
+        " For a longer wait, send a delayed message (send_later).",
+    )
 
 
 class SleepResult(BaseModel):
@@ -106,7 +138,16 @@ class Raffle(BaseModel):
     name: str
 
 
-blocks = restate.Service("BuildingBlocks", invocation_context_managers=[answer_bad_input_with_400])
+blocks = restate.Service(
+    "BuildingBlocks",
+    # Quick retries, for stand-ins that fail at random and recover at once (Restate's default
+    # waits from 500 ms up to a minute). In production, start at a second or more, cap at
+    # minutes and set max_attempts, so that a system in trouble gets room to recover.
+    invocation_retry_policy=restate.InvocationRetryPolicy(
+        initial_interval=timedelta(milliseconds=10), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
+    ),
+    invocation_context_managers=[answer_bad_input_with_400],
+)
 
 
 @blocks.handler()
@@ -153,6 +194,16 @@ async def sleep(ctx: restate.Context, req: SleepRequest) -> SleepResult:
 @blocks.handler()
 async def draw(ctx: restate.Context, raffle: Raffle) -> str:
     """Journaled side effect: draw a ticket once, then announce it (a flaky step)."""
-    ticket = await ctx.run_typed("draw ticket", external_systems.draw_ticket, raffle=raffle.name)
-    await ctx.run_typed("announce ticket", external_systems.announce_ticket, raffle=raffle.name, ticket=ticket)
+    # Keys from the context: the same on every replay, so a step run twice acts once.
+    draw_key, announce_key = str(ctx.uuid()), str(ctx.uuid())
+    ticket = await ctx.run_typed(
+        "draw ticket", external_systems.draw_ticket, raffle=raffle.name, idempotency_key=draw_key
+    )
+    await ctx.run_typed(
+        "announce ticket",
+        external_systems.announce_ticket,
+        raffle=raffle.name,
+        ticket=ticket,
+        idempotency_key=announce_key,
+    )
     return ticket
