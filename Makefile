@@ -35,7 +35,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
 test: $(VENV)/.installed $(SERVER_INSTALL) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test-fast: $(VENV)/.installed lint
 	$(BIN)/python -m pytest -m "not slow"

@@ -115,8 +115,9 @@ def test_without_a_restate_server_the_suite_fails_saying_how_to_install_one(bake
 def test_pre_commit_runs_clean_without_an_activated_venv(baked: Any, tmp_path: Path) -> None:
     # A copy: the git repository and the caches stay out of the shared bake.
     project = Path(shutil.copytree(baked("de+bb+vo+wf").path, tmp_path / "project"))
-    # No venv on PATH: pre-commit gives each hook the tools its config names.
-    env = user_environment(PRE_COMMIT_HOME=str(tmp_path / "pre-commit"), **GIT_IDENTITY)
+    # No venv on PATH: pre-commit gives each hook the tools its config names, in environments
+    # it keeps in the user's cache (~/.cache/pre-commit) as it does for a user.
+    env = user_environment(**GIT_IDENTITY)
     pre_commit = str(Path(sys.executable).parent / "pre-commit")
     for command in (["git", "init", "-q"], ["git", "add", "-A"], [pre_commit, "run", "--all-files"]):
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
