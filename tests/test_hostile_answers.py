@@ -5,6 +5,7 @@ Answers are typed as at the interactive prompts (cookiecutter takes those as the
 """
 
 import contextlib
+import itertools
 import json
 import py_compile
 import subprocess
@@ -74,32 +75,33 @@ def first_unsafe(answers: dict[str, str]) -> str | None:
     return None
 
 
-def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
-    """The property: a valid project that shows the answers as typed, or one clear refusal."""
-    with tempfile.TemporaryDirectory() as tmp:
-        output = Path(tmp)
-        capfd.readouterr()
-        project = bake(answers, output)
-        errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
-        refused = first_unsafe(answers)
-        if refused:
-            assert project is None, f"{refused} was not refused"
-            assert errors and errors[0].startswith(f"ERROR: {refused} "), errors
-            assert files_in(output / "out") == [], "a refused run left files behind"
-            return
-        assert project is not None, errors
-        meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-        assert meta["description"] == answers.get("description", "A Restate service in Python.")
-        assert meta["authors"] == [
-            {"name": answers.get("author_name", "Your Name"), "email": answers.get("author_email", "you@example.com")}
-        ]
-        readme = (project / "README.md").read_text()
-        assert f"# {answers.get('project_name', 'Restate Service')}\n" in readme
-        assert answers.get("description", "") in readme
-        for path in project.rglob("*.py"):
-            py_compile.compile(str(path), doraise=True)
-        assert ruff(project) == 0
-        assert not (output / "PWNED").exists() and not Path("PWNED").exists()
+def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str], output: Path) -> Path | None:
+    """The property: a valid project that shows the answers as typed, or one clear refusal.
+
+    Bakes into ``output``; returns the project, which the caller lints, or None if refused."""
+    output.mkdir(parents=True)
+    capfd.readouterr()
+    project = bake(answers, output)
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
+    refused = first_unsafe(answers)
+    if refused:
+        assert project is None, f"{refused} was not refused"
+        assert errors and errors[0].startswith(f"ERROR: {refused} "), errors
+        assert files_in(output / "out") == [], "a refused run left files behind"
+        return None
+    assert project is not None, errors
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["description"] == answers.get("description", "A Restate service in Python.")
+    assert meta["authors"] == [
+        {"name": answers.get("author_name", "Your Name"), "email": answers.get("author_email", "you@example.com")}
+    ]
+    readme = (project / "README.md").read_text()
+    assert f"# {answers.get('project_name', 'Restate Service')}\n" in readme
+    assert answers.get("description", "") in readme
+    for path in project.rglob("*.py"):
+        py_compile.compile(str(path), doraise=True)
+    assert not (output / "PWNED").exists() and not Path("PWNED").exists()
+    return project
 
 
 # One named case per kind of character a person might type.
@@ -122,8 +124,9 @@ NAMED = {
 
 
 @pytest.mark.parametrize("answers", NAMED.values(), ids=NAMED.keys())
-def test_a_named_hostile_answer(answers: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
-    check({**VALID_NAMES, **answers}, capfd)
+def test_a_named_hostile_answer(answers: dict[str, str], capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    project = check({**VALID_NAMES, **answers}, capfd, tmp_path / "bake")
+    assert project is None or ruff(project) == 0
 
 
 # Names the hooks accept, up to the longest, give a project that passes its own checks.
@@ -158,16 +161,24 @@ typed_text = st.lists(
 ).map("".join)
 
 
-@settings(
-    max_examples=200,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-@given(answers=st.fixed_dictionaries({}, optional=dict.fromkeys(FREE_TEXT, typed_text)))
 def test_any_typed_answer_gives_a_valid_project_or_a_clear_refusal(
-    answers: dict[str, str], capfd: pytest.CaptureFixture[str]
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    event("refused" if first_unsafe(answers) else "generated")
-    check({**VALID_NAMES, **answers}, capfd)
+    bakes = itertools.count()
+
+    @settings(
+        max_examples=200,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(answers=st.fixed_dictionaries({}, optional=dict.fromkeys(FREE_TEXT, typed_text)))
+    def valid_or_refused(answers: dict[str, str]) -> None:
+        event("refused" if first_unsafe(answers) else "generated")
+        check({**VALID_NAMES, **answers}, capfd, tmp_path / str(next(bakes)))
+
+    valid_or_refused()
+    # Every accepted project passes its own ruff: one run over all of them, each file under
+    # its own project's settings.
+    assert ruff(tmp_path) == 0
