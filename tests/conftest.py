@@ -1,10 +1,14 @@
-"""The template's test spec: one bake fixture over named combinations of the four examples.
+"""The template's test spec: one bake fixture over named combinations of the four examples,
+and the one definition of each helper the test files share (import them from here).
 
 Fast tier (default): generation, hooks, lint, imports. Slow tier (``-m slow``): the
 generated project's own test suite against a real restate-server.
 """
 
+import ast
+import contextlib
 import itertools
+import json
 import subprocess
 import sys
 import tempfile
@@ -13,9 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
 
+TEMPLATE = Path(__file__).resolve().parent.parent  # this checkout of the template
 EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
 SHORT = {"durable_execution": "de", "building_blocks": "bb", "virtual_objects": "vo", "workflows": "wf"}
 
@@ -72,11 +80,54 @@ class Project:
         return tomllib.loads((self.path / "pyproject.toml").read_text())
 
 
+# Two ways to bake, as a person does: answers given as key=value with --no-input (cookiecutter
+# renders them as Jinja first), or typed at the prompts (taken as they are).
 def bake(cookies: Any, **answers: Any) -> Project:
+    """Bake with these answers as key=value, defaults elsewhere; the hooks must accept them."""
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     context = {**result.context, **answers}
     return Project(Path(result.project_path), context)
+
+
+@contextlib.contextmanager
+def typed_at_the_prompts(answers: dict[str, str]) -> Iterator[None]:
+    """Answer cookiecutter's prompts as a person would: these answers, defaults elsewhere."""
+
+    def variable(name: str, default: Any, *_: Any, **__: Any) -> Any:
+        return answers.get(name, default)
+
+    with (
+        mock.patch("cookiecutter.prompt.read_user_variable", variable),
+        mock.patch("cookiecutter.prompt.read_user_yes_no", variable),
+        mock.patch("cookiecutter.prompt.read_user_choice", lambda name, options, *_, **__: options[0]),
+    ):
+        yield
+
+
+def bake_typed(answers: dict[str, str], output: Path) -> Path | None:
+    """Bake with these answers typed; the project, or None if the hook refused."""
+    config = output / "cookiecutter-config.yaml"
+    config.write_text(f"replay_dir: {json.dumps(str(output / 'replay'))}\n")
+    with typed_at_the_prompts(answers):
+        try:
+            return Path(cookiecutter(str(TEMPLATE), output_dir=str(output / "out"), config_file=str(config)))
+        except FailedHookException:
+            return None
+
+
+def hook_constant(hook: str, name: str) -> Any:
+    """A constant of a hook, read as the one literal it is assigned: cookiecutter renders the
+    hooks (the answers arrive through Jinja), so they cannot be imported as they are."""
+    module = ast.parse((TEMPLATE / "hooks" / hook).read_text())
+    values = []
+    for node in module.body:
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+                values.append(node.value)
+    assert len(values) == 1, f"{hook}: {name} must be assigned once, as one literal"
+    return ast.literal_eval(values[0])
 
 
 @pytest.fixture(scope="session")

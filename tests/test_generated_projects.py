@@ -3,8 +3,8 @@ suite passes against a real restate-server.
 
 The README and the CI workflow are followed literally in a fresh bake and a fresh virtual
 environment (scripts/run_readme.py, scripts/run_ci.py): set-up, serving, registering, every
-curl, bare ``pytest``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint and
-type-check; stopping the service with SIGTERM within 2 s.
+curl, bare ``pytest``, ``pytest --slow``, ``pytest --restate-nodes=3`` (a node killed
+mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s.
 """
 
 import json
@@ -32,21 +32,29 @@ def pytest_summaries(transcript: str) -> list[str]:
 
 
 def output_of(command: str, transcript: str) -> str:
-    """What a command printed, in a transcript of ``$ command`` lines and their output."""
-    return transcript.split(f"\n$ {command}\n", 1)[1].split("\n$ ", 1)[0]
+    """What a command printed (written with or without a comment after it), in a transcript
+    of ``$ command`` lines and their output."""
+    for block in transcript.split("\n$ ")[1:]:
+        line, _, output = block.partition("\n")
+        if line.split("#")[0].strip() == command:
+            return output
+    raise AssertionError(f"no {command!r} in the transcript")
 
 
 def test_the_readme_works_as_written(fresh_project: Project) -> None:
     transcript = run_readme(fresh_project.path)
 
     answers = fresh_project.answers
-    # Bare `pytest` runs all but the cluster-only test; on a cluster, every test runs.
+    # Bare `pytest` leaves out the slow tests and the cluster-only one; --slow, only the
+    # cluster-only one; on a cluster, the slow ones.
     cluster_only = answers["virtual_objects"] or answers["workflows"]
-    single_node = pytest_summaries(output_of("pytest", transcript))
-    assert len(single_node) == 1, single_node
-    assert re.fullmatch(rf"\d+ passed{', 1 deselected' if cluster_only else ''} in .*", single_node[0])
-    cluster = pytest_summaries(output_of("pytest --restate-nodes=3   # or RESTATE_NODES=3 pytest", transcript))
-    assert len(cluster) == 1 and re.fullmatch(r"\d+ passed in .*", cluster[0]), cluster
+    quick = pytest_summaries(output_of("pytest", transcript))
+    assert len(quick) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", quick[0]), quick
+    everything = pytest_summaries(output_of("pytest --slow", transcript))
+    assert len(everything) == 1, everything
+    assert re.fullmatch(rf"\d+ passed{', 1 deselected' if cluster_only else ''} in .*", everything[0])
+    cluster = pytest_summaries(output_of("pytest --restate-nodes=3", transcript))
+    assert len(cluster) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", cluster[0]), cluster
     if answers["durable_execution"]:
         assert '"subscriptions":{"Netflix":"SUCCESS","Disney+":"SUCCESS"}' in transcript
     if answers["building_blocks"]:
@@ -88,7 +96,7 @@ def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: An
 
 
 def test_the_generated_suite_passes(suite_project: Project) -> None:
-    suite = suite_project.run("pytest", "-q", "-p", "no:cacheprovider")
+    suite = suite_project.run("pytest", "--slow", "-q", "-p", "no:cacheprovider")
 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     summary = suite.stdout.strip().splitlines()[-1]
@@ -110,6 +118,38 @@ def test_without_a_restate_server_the_suite_fails_saying_how_to_install_one(bake
     assert suite.returncode == 1, suite.stdout
     assert "No restate-server found" in suite.stdout and "npm install" in suite.stdout
     assert "skipped" not in suite.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "starts_restate"),
+    [
+        (["tests/test_external_systems.py"], False),
+        (["--collect-only"], False),
+        (["tests/test_external_systems.py", "tests/test_identity.py"], True),
+    ],
+    ids=["tests-without-restate", "collect-only", "a-test-that-needs-it"],
+)
+def test_restate_starts_only_when_a_collected_test_needs_it(
+    baked: Any, tmp_path: Path, arguments: list[str], starts_restate: bool
+) -> None:
+    project: Project = baked("de")
+    # A restate-server that notes each start, then runs the real one.
+    starts, wrapper = tmp_path / "starts", tmp_path / "restate-server"
+    real = shutil.which(os.environ.get("RESTATE_SERVER_BIN", "restate-server"))
+    assert real, "no restate-server: make installs one"
+    wrapper.write_text(f'#!/bin/sh\necho started >> "{starts}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments],
+        cwd=project.path,
+        env={**os.environ, "RESTATE_SERVER_BIN": str(wrapper)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert suite.returncode == 0, suite.stdout + suite.stderr
+    assert starts.exists() == starts_restate, suite.stdout
 
 
 def test_pre_commit_runs_clean_without_an_activated_venv(baked: Any, tmp_path: Path) -> None:

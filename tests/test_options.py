@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GIT_IDENTITY, Project, bake
+from conftest import GIT_IDENTITY, TEMPLATE, Project, bake
 from cookiecutter.main import cookiecutter
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml", "compose.cluster.yaml"}
 CI_FILES = {".github/workflows/ci.yml"}
 

@@ -1,9 +1,20 @@
-"""Fixtures: one real restate-server and this project's service for the whole test session.
+"""Fixtures: a real restate-server and this project's service, for the whole test session.
 
-The service runs with deterministic failure injection on (every call to an external
-system fails once before it succeeds), so every test also proves that Restate retries
-and that journaled steps are not repeated. Its external systems write what they did to
-a ledger file the tests read.
+A test asks for what it talks to, by name:
+
+- ``ingress``: calls to your handlers through Restate, as the README's curl commands make them.
+- ``ledger``: what the stand-in external systems did (``external_systems.py`` writes it).
+- ``admin``: Restate's admin API: register a service, read an invocation's status.
+- ``service``: the service as Restate calls it: serving and registered.
+- ``service_process``: the same service, for a test that kills or restarts it; it is serving
+  again after the test.
+- ``restate_server``: the restate-server processes, for a test that restarts them.
+- ``key``: a key no other test uses, for virtual objects and workflows.
+
+Restate starts only if a collected test needs it, as soon as pytest finds the first such test,
+so it boots while pytest collects the rest. The service runs with deterministic failure
+injection on (every call to an external system fails once before it succeeds), so every test
+also proves that Restate retries and that journaled steps are not repeated.
 """
 
 import os
@@ -16,16 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from local_restate import Ingress, Ledger, RestateServer, ServiceProcess, find_restate_server
+from local_restate.clients import Admin, Ingress, Ledger
+from local_restate.restate_server import RestateServer, find_restate_server
+from local_restate.service_process import ServiceProcess
 
 from {{ cookiecutter.package_name }}.identity_key import new_private_key, public_key_of
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "{{ cookiecutter.package_name }}"
 SERVICE_ENV = {"FAIL_FIRST_ATTEMPTS": "1"}
 
 
 @dataclass
 class Processes:
-    """What the session starts: restate-server (or why there is none) and the service."""
+    """What the session started: restate-server (or why there is none) and the service."""
 
     workdir: Path
     ledger: Ledger
@@ -44,35 +59,56 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=int(os.environ.get("RESTATE_NODES", "1")),
         help="run the suite against a local Restate cluster of this many nodes (default 1, or $RESTATE_NODES)",
     )
+    parser.addoption(
+        "--always-replay",
+        action="store_true",
+        help="Restate suspends each invocation at every await and replays it from its journal: "
+        "a handler that does not do the same thing again on replay fails",
+    )
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow: seconds each (crashes under load, SIGTERM, the dev loop, restarts)",
+    )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``cluster`` need several nodes: leave them out on a single one."""
-    if config.getoption("restate_nodes") > 1:
-        return
-    single_node = [item for item in items if item.get_closest_marker("cluster") is None]
-    if len(single_node) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in single_node])
-        items[:] = single_node
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The first test that needs Restate starts it, and the service, while pytest collects on."""
+    needs_restate = "restate_server" in getattr(item, "fixturenames", ())
+    if needs_restate and PROCESSES not in item.session.stash and not item.config.option.collectonly:
+        config = item.config
+        item.session.stash[PROCESSES] = launch(config.getoption("restate_nodes"), config.getoption("always_replay"))
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Launch both processes before pytest collects the tests, so they boot meanwhile."""
+def launch(nodes: int, always_replay: bool) -> Processes:
     workdir = Path(tempfile.mkdtemp(prefix="restate-tests-"))
     ledger = Ledger(workdir / "ledger.jsonl")
     # Requests are signed, as in production: Restate holds a fresh key, the service its public half.
     signing_key = workdir / "restate-identity.pem"
     new_private_key(signing_key)
     service_env = {**SERVICE_ENV, "LEDGER_FILE": str(ledger.path), "RESTATE_IDENTITY_KEYS": public_key_of(signing_key)}
-    service = ServiceProcess(workdir, service_env)
-    processes = Processes(workdir, ledger, service)
+    processes = Processes(workdir, ledger, ServiceProcess(PACKAGE, PROJECT_ROOT, workdir, service_env))
     try:
-        nodes = session.config.getoption("restate_nodes")
-        processes.server = RestateServer(find_restate_server(), workdir / "restate", signing_key, nodes)
+        command = find_restate_server(PROJECT_ROOT)
+        processes.server = RestateServer(command, workdir / "restate", signing_key, nodes, always_replay=always_replay)
         processes.server.launch()
+        processes.service.launch()
     except LookupError as missing:
         processes.no_server = str(missing)
-    session.stash[PROCESSES] = processes
+    return processes
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked ``slow`` unless --slow, and those marked ``cluster`` on a single node."""
+    left_out = set()
+    if not config.getoption("slow"):
+        left_out.add("slow")
+    if config.getoption("restate_nodes") == 1:
+        left_out.add("cluster")
+    kept = [item for item in items if not any(item.get_closest_marker(marker) for marker in left_out)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -87,7 +123,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     processes = session.stash.get(PROCESSES, None)
-    if processes is None:  # pytest_sessionstart failed before it launched anything
+    if processes is None:
         return
     processes.service.stop()
     if processes.server:
@@ -105,35 +141,37 @@ def restate_server(request: pytest.FixtureRequest) -> RestateServer:
 
 
 @pytest.fixture(scope="session")
-def ledger(request: pytest.FixtureRequest) -> Ledger:
-    """What the stand-in external systems did, across service restarts."""
+def admin(restate_server: RestateServer) -> Admin:
+    return Admin(restate_server)
+
+
+@pytest.fixture(scope="session")
+def ledger(restate_server: RestateServer, request: pytest.FixtureRequest) -> Ledger:
     return request.session.stash[PROCESSES].ledger
 
 
 @pytest.fixture(scope="session")
-def service(restate_server: RestateServer, request: pytest.FixtureRequest) -> ServiceProcess:
-    """The service, serving and registered with restate-server."""
+def service(admin: Admin, request: pytest.FixtureRequest) -> ServiceProcess:
     service = request.session.stash[PROCESSES].service
-    service.start()
-    restate_server.register(service.url)
+    service.wait_until_serving()
+    admin.register(service.url)
     return service
 
 
 @pytest.fixture
 def service_process(service: ServiceProcess) -> Iterator[ServiceProcess]:
-    """The service's process, for tests that kill it; it is running again after the test."""
     yield service
+    if service.running and service.extra_env:  # the test changed its settings: back to the suite's
+        service.kill()
     if not service.running:
         service.start()
 
 
 @pytest.fixture(scope="session")
 def ingress(restate_server: RestateServer, service: ServiceProcess) -> Ingress:
-    """A client for Restate's ingress, with this project's services registered."""
     return Ingress(restate_server)
 
 
 @pytest.fixture
 def key(request: pytest.FixtureRequest) -> str:
-    """A key no other test uses, so tests sharing the server never share state."""
     return re.sub(r"[^A-Za-z0-9]+", "-", request.node.name) + "-" + uuid.uuid4().hex[:8]

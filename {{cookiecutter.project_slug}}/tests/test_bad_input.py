@@ -20,7 +20,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from local_restate import Ingress, RestateServer
+from local_restate.clients import Admin, Ingress
 
 CARD = "4000056655665556"  # a test card number, another than test_durable_execution.py's
 
@@ -129,14 +129,12 @@ def shows_the_card(text: str) -> bool:
     return any(CARD[start : start + 8] in text for start in range(len(CARD) - 7))
 
 
-def invocations(server: RestateServer, ids: list[str]) -> dict[str, dict[str, Any]]:
+def invocations(admin: Admin, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The ``sys_invocation`` rows of these invocations, by id."""
     listed = ", ".join(f"'{invocation_id}'" for invocation_id in ids)
     query = "SELECT id, status, retry_count, last_failure, completion_result, completion_failure "
-    query += f"FROM sys_invocation WHERE id IN ({listed})"
-    response = httpx.post(f"{server.admin_url}/query", json={"query": query}, headers={"accept": "application/json"})
-    response.raise_for_status()
-    return {row["id"]: row for row in response.json()["rows"]}
+    rows = admin.query(query + f"FROM sys_invocation WHERE id IN ({listed})")
+    return {row["id"]: row for row in rows}
 
 
 def check(body: str, row: dict[str, Any]) -> None:
@@ -149,12 +147,12 @@ def check(body: str, row: dict[str, Any]) -> None:
         assert "input_value" not in outcome and not shows_the_card(outcome), f"{body}: {outcome} repeats the input"
 
 
-def wait_until_settled(server: RestateServer, sent: dict[str, tuple[str, bool]]) -> None:
+def wait_until_settled(admin: Admin, sent: dict[str, tuple[str, bool]]) -> None:
     """Until every invocation completed, or waits by design; checking each outcome on the way."""
     settled_before: set[str] = set()
     deadline = time.monotonic() + 10
     while True:
-        rows = invocations(server, list(sent))
+        rows = invocations(admin, list(sent))
         settled = set()
         for invocation_id, (body, waits) in sent.items():
             row = rows.get(invocation_id, {"status": "pending"})
@@ -171,16 +169,17 @@ def wait_until_settled(server: RestateServer, sent: dict[str, tuple[str, bool]])
 
 
 @pytest.fixture(scope="module")
-def started(restate_server: RestateServer) -> Iterator[list[str]]:
+def started(admin: Admin) -> Iterator[list[str]]:
     """The invocations the test started; those still waiting (or retrying) are ended afterwards."""
     ids: list[str] = []
     yield ids
-    rows = invocations(restate_server, ids) if ids else {}
+    rows = invocations(admin, ids) if ids else {}
     unfinished = [invocation_id for invocation_id, row in rows.items() if row["status"] != "completed"]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda i: httpx.patch(f"{restate_server.admin_url}/invocations/{i}/kill"), unfinished))
+        list(pool.map(admin.kill, unfinished))
 
 
+@pytest.mark.slow  # pytest --slow runs it
 @pytest.mark.usefixtures("service")
 # The same examples on every run. Not shrunk: a failure names the input it is about.
 @settings(
@@ -194,7 +193,7 @@ def started(restate_server: RestateServer) -> Iterator[list[str]]:
 @example(batch=NEAR_MISSES)
 @given(batch=batches)
 def test_any_input_is_answered_with_success_or_a_terminal_4xx(
-    ingress: Ingress, restate_server: RestateServer, started: list[str], batch: list[Call]
+    ingress: Ingress, admin: Admin, started: list[str], batch: list[Call]
 ) -> None:
     def send(path: str, body: str) -> httpx.Response:
         return ingress.post_raw(f"{path.format(key=uuid.uuid4().hex)}/send", body.encode())
@@ -208,4 +207,4 @@ def test_any_input_is_answered_with_success_or_a_terminal_4xx(
         else:  # refused by the ingress itself
             assert 400 <= response.status_code < 500, f"{path} {body}: {response.status_code} {response.text}"
     started.extend(sent)
-    wait_until_settled(restate_server, sent)
+    wait_until_settled(admin, sent)

@@ -4,7 +4,8 @@ import time
 from typing import Any
 
 import pytest
-from local_restate import Ingress, Ledger, RestateServer, assert_rejected_as_bad_input, until
+from local_restate.clients import Admin, Ingress, Ledger, assert_rejected_as_bad_input
+from local_restate.waiting import wait_for
 
 
 def inbox(ingress: Ingress, recipient: str) -> list[dict[str, Any]]:
@@ -13,11 +14,11 @@ def inbox(ingress: Ingress, recipient: str) -> list[dict[str, Any]]:
 
 
 def wait_for_mail(ingress: Ingress, recipient: str, count: int = 1) -> list[dict[str, Any]]:
-    for _ in until(10, f"{recipient} did not get {count} message(s)"):
+    def arrived() -> list[dict[str, Any]]:
         messages = inbox(ingress, recipient)
-        if len(messages) >= count:
-            return messages
-    raise AssertionError("unreachable")
+        return messages if len(messages) >= count else []
+
+    return wait_for(arrived, 10, f"{count} message(s) for {recipient}")
 
 
 def test_rpc_returns_the_callees_answer(ingress: Ingress, key: str) -> None:
@@ -73,25 +74,21 @@ def test_calls_with_the_same_idempotency_key_run_once(ingress: Ingress, ledger: 
     assert len(ledger.entries(operation=f"ticket:{key}")) == 1
 
 
-def test_missing_field_gets_400_naming_it(ingress: Ingress, restate_server: RestateServer) -> None:
+def test_missing_field_gets_400_naming_it(ingress: Ingress, admin: Admin) -> None:
     response = ingress.call("/BuildingBlocks/send_later", {"to": "x", "text": "no delay"})
-    assert_rejected_as_bad_input(restate_server, response, "delay_ms", "Field required")
+    assert_rejected_as_bad_input(admin, response, "delay_ms", "Field required")
 
 
 @pytest.mark.parametrize("delay_ms", [24 * 60 * 60 * 1000 + 1, 10**18])
-def test_a_delay_beyond_a_day_is_refused_at_once(
-    ingress: Ingress, restate_server: RestateServer, delay_ms: int
-) -> None:
+def test_a_delay_beyond_a_day_is_refused_at_once(ingress: Ingress, admin: Admin, delay_ms: int) -> None:
     response = ingress.call("/BuildingBlocks/send_later", {"to": "x", "text": "never", "delay_ms": delay_ms})
-    assert_rejected_as_bad_input(restate_server, response, "delay_ms", "Input should be", sent=delay_ms)
+    assert_rejected_as_bad_input(admin, response, "delay_ms", "Input should be", sent=delay_ms)
 
 
 @pytest.mark.parametrize("milliseconds", [60 * 1000 + 1, 10**13, 10**18])
-def test_a_sleep_beyond_a_minute_is_refused_at_once(
-    ingress: Ingress, restate_server: RestateServer, milliseconds: int
-) -> None:
+def test_a_sleep_beyond_a_minute_is_refused_at_once(ingress: Ingress, admin: Admin, milliseconds: int) -> None:
     response = ingress.call("/BuildingBlocks/sleep", {"milliseconds": milliseconds})
-    assert_rejected_as_bad_input(restate_server, response, "milliseconds", "Input should be", sent=milliseconds)
+    assert_rejected_as_bad_input(admin, response, "milliseconds", "Input should be", sent=milliseconds)
 
 
 VALID_LOOKING = "sign_1IDThkmrQsg7Ex0q-0Xpodpr0T5PnnxhRAAAAEQ"  # the form ask_approval mails
@@ -102,11 +99,9 @@ VALID_LOOKING = "sign_1IDThkmrQsg7Ex0q-0Xpodpr0T5PnnxhRAAAAEQ"  # the form ask_a
     ["garbage-id", VALID_LOOKING + "AA", VALID_LOOKING[:-1] + "R"],
     ids=["garbage", "too-long", "stray-bits"],
 )
-def test_a_malformed_awakeable_id_is_refused_at_once(
-    ingress: Ingress, restate_server: RestateServer, awakeable_id: str
-) -> None:
+def test_a_malformed_awakeable_id_is_refused_at_once(ingress: Ingress, admin: Admin, awakeable_id: str) -> None:
     response = ingress.call("/BuildingBlocks/approve", {"awakeable_id": awakeable_id, "answer": "yes"})
-    assert_rejected_as_bad_input(restate_server, response, "awakeable_id", "not an awakeable id", sent=awakeable_id)
+    assert_rejected_as_bad_input(admin, response, "awakeable_id", "not an awakeable id", sent=awakeable_id)
 
 
 def test_an_awakeable_id_of_no_waiting_handler_resolves_nothing(ingress: Ingress) -> None:

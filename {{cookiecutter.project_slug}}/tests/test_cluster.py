@@ -1,7 +1,8 @@
 """On a cluster (pytest --restate-nodes=3): a node dies mid-suite and nothing is lost."""
 
 import pytest
-from local_restate import Ingress, Ledger, RestateServer
+from local_restate.clients import Ingress, Ledger
+from local_restate.restate_server import RestateServer
 
 pytestmark = pytest.mark.cluster
 

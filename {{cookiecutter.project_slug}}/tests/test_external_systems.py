@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_restate import PROJECT_ROOT
 
 from {{ cookiecutter.package_name }} import external_systems
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Each stand-in this project has, as (name, arguments but the idempotency key, its ledger operation).
 STAND_INS = [

@@ -1,16 +1,15 @@
 """Request identity: the service answers Restate's signed requests and refuses unsigned ones."""
 
 import httpx
-from local_restate import RestateServer, ServiceProcess
+from local_restate.clients import Admin
+from local_restate.service_process import ServiceProcess
 
-MANIFEST = {"accept": "application/vnd.restate.endpointmanifest.v3+json"}
+MANIFEST = {"accept": "application/vnd.restate.endpointmanifest.v4+json"}
 
 
-def test_restate_signs_its_requests_and_the_service_accepts_them(
-    restate_server: RestateServer, service: ServiceProcess
-) -> None:
+def test_restate_signs_its_requests_and_the_service_accepts_them(admin: Admin, service: ServiceProcess) -> None:
     # Registering makes Restate call the service's discovery endpoint, signed.
-    assert restate_server.register(service.url)["services"]
+    assert admin.register(service.url)["services"]
 
 
 def test_an_unsigned_request_to_the_service_is_refused(service: ServiceProcess) -> None:

@@ -1,8 +1,11 @@
 """Nothing is lost when restate-server restarts: its data directory keeps state and promises."""
 
-from local_restate import Ingress, Ledger, RestateServer
+import pytest
+from local_restate.clients import Ingress, Ledger
+from local_restate.restate_server import RestateServer
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_state_and_waiting_work_survive_a_restart_of_restate(
     restate_server: RestateServer, ingress: Ingress, ledger: Ledger, key: str
 ) -> None:

@@ -32,20 +32,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from local_restate import (
-    PACKAGE,
-    PROJECT_ROOT,
-    RESTATE_VERSION,
-    Ingress,
-    {%- if in_flight != "greet" %}
-    Ledger,
-    {%- endif %}
-    RestateServer,
-    ServiceProcess,
-    find_restate_server,
-    free_port,
-    until,
-)
+{%- if in_flight != "greet" %}
+from local_restate.clients import Admin, Ingress, Ledger
+{%- else %}
+from local_restate.clients import Admin, Ingress
+{%- endif %}
+from local_restate.ports import free_port
+from local_restate.restate_server import RestateServer, find_restate_server, pinned_version
+from local_restate.service_process import ServiceProcess
+from local_restate.waiting import answers, wait_for
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+pytestmark = pytest.mark.slow  # pytest --slow runs this module
 
 STOP_SECONDS = 2.0
 # What a stop that broke a connection, or hung, leaves in the log.
@@ -256,11 +256,12 @@ class Served:
 
     def services(self) -> list[str]:
         """The names of the services it serves, once it serves."""
-        for _ in until(30, f"{self.command} did not serve"):
+
+        def serving() -> bool:
             assert self.process.poll() is None, self.stop()
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/health").is_success:
-                    break
+            return answers(f"{self.url}/health")
+
+        wait_for(serving, 30, f"{self.command} serving")
         manifest = httpx.get(f"{self.url}/discover", headers={"accept": MANIFEST}).json()
         return sorted(service["name"] for service in manifest["services"])
 
@@ -290,11 +291,11 @@ class Lines:
 
     def wait_for(self, text: str, count: int = 1, timeout: float = 30) -> float:
         """When the count-th line with this text came."""
-        for _ in until(timeout, f"no line {count} with {text!r} in:\n{self.text()}"):
-            found = [at for at, line in list(self.lines) if text in line]
-            if len(found) >= count:
-                return found[count - 1]
-        raise AssertionError("unreachable")
+
+        def found() -> list[float]:
+            return [at for at, line in list(self.lines) if text in line][count - 1 : count]
+
+        return wait_for(found, timeout, f"line {count} with {text!r} in:\n{self.text()}")[0]
 
     def text(self) -> str:
         return "".join(line for _, line in list(self.lines))
@@ -322,7 +323,7 @@ class Background:
         # A copy without the handler, ready to serve in place of the tests' service, at its address.
         without = copy_of_the_package(workdir / "without")
         remove_the_handler(without)
-        self.without = ServiceProcess(workdir / "without", {}, root=without, port=service.port)
+        self.without = ServiceProcess(PACKAGE, without, workdir / "without", {}, port=service.port)
 
     def _install_and_serve(self, workdir: Path) -> None:
         source, site, elsewhere = workdir / "source", workdir / "site", workdir / "elsewhere"
@@ -435,9 +436,7 @@ def test_calls_in_flight_at_sigterm_finish_after_a_restart(
     with ThreadPoolExecutor(max_workers=8) as pool:
         invocations = list(pool.map(lambda each: start_call(ingress, each), keys))
     {%- if in_flight != "greet" %}
-    for _ in until(10, "the calls did not start"):
-        if started(ledger, keys) >= IN_FLIGHT:
-            break
+    wait_for(lambda: started(ledger, keys) >= IN_FLIGHT, 10, "the calls starting")
     {%- endif %}
     offset = service_process.log.stat().st_size
 
@@ -539,9 +538,9 @@ def test_dev_says_so_in_one_line_when_restate_cannot_be_reached(
 
 def restate_cli() -> list[str]:
     """The restate CLI (the README's npx restate): on PATH, next to restate-server, or through npx."""
-    server = find_restate_server()
+    server = find_restate_server(PROJECT_ROOT)
     if server[0] == "npx":
-        return ["npx", "--yes", f"@restatedev/restate@{RESTATE_VERSION}"]
+        return ["npx", "--yes", f"@restatedev/restate@{pinned_version(PROJECT_ROOT, '@restatedev/restate')}"]
     for candidate in (shutil.which("restate"), Path(server[0]).with_name("restate")):
         if candidate and Path(candidate).exists():
             return [str(candidate)]
@@ -557,7 +556,7 @@ def readme_line(text: str) -> str:
 
 
 def test_the_readme_register_command_tells_restate_about_a_removed_handler(
-    background: Background, restate_server: RestateServer, service_process: ServiceProcess, key: str
+    background: Background, restate_server: RestateServer, admin: Admin, service_process: ServiceProcess, key: str
 ) -> None:
     # The service without the handler, at an address Restate knows with it.
     service_process.kill(signal.SIGTERM)
@@ -586,7 +585,7 @@ def test_the_readme_register_command_tells_restate_about_a_removed_handler(
         background.without.stop()
         if not service_process.running:
             service_process.start()
-        restate_server.register(service_process.url)
+        admin.register(service_process.url)
 
 
 def test_the_readme_serve_commands_and_an_installed_package_stop_within_2_s_of_sigterm(

@@ -2,7 +2,8 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from local_restate import Ingress, RestateServer, ServiceProcess, assert_rejected_as_bad_input
+from local_restate.clients import Admin, Ingress, assert_rejected_as_bad_input
+from local_restate.service_process import ServiceProcess
 
 
 def test_greet_and_ungreet_count_per_key(ingress: Ingress, key: str) -> None:
@@ -45,11 +46,11 @@ def test_state_survives_a_restart_of_the_service(ingress: Ingress, service_proce
     assert ingress.call_ok(f"/Greeter/{key}/greet", {})["count"] == 3
 
 
-def test_malformed_json_gets_400(ingress: Ingress, restate_server: RestateServer, key: str) -> None:
+def test_malformed_json_gets_400(ingress: Ingress, admin: Admin, key: str) -> None:
     response = ingress.post_raw(f"/Greeter/{key}/greet", b"{greeting: Hi}")
-    assert_rejected_as_bad_input(restate_server, response, "Invalid JSON")
+    assert_rejected_as_bad_input(admin, response, "Invalid JSON")
 
 
-def test_wrong_type_gets_400_naming_the_field(ingress: Ingress, restate_server: RestateServer, key: str) -> None:
+def test_wrong_type_gets_400_naming_the_field(ingress: Ingress, admin: Admin, key: str) -> None:
     response = ingress.call(f"/Greeter/{key}/greet", {"greeting": ["not", "a", "string"]})
-    assert_rejected_as_bad_input(restate_server, response, "greeting", "valid string")
+    assert_rejected_as_bad_input(admin, response, "greeting", "valid string")

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from local_restate import Ingress, Ledger, RestateServer, ServiceProcess, assert_rejected_as_bad_input
+from local_restate.clients import Admin, Ingress, Ledger, assert_rejected_as_bad_input
+from local_restate.service_process import ServiceProcess
 
 WAITING = "waiting for the email link to be clicked"
 
@@ -63,17 +64,17 @@ def test_the_waiting_workflow_survives_a_restart_of_the_service(
     assert len(ledger.entries(operation=f"user:{key}")) == 1
 
 
-def test_missing_field_gets_400_naming_it(ingress: Ingress, restate_server: RestateServer, key: str) -> None:
+def test_missing_field_gets_400_naming_it(ingress: Ingress, admin: Admin, key: str) -> None:
     response = ingress.call(f"/UserSignup/{key}/run", {"name": "Sam"})
-    assert_rejected_as_bad_input(restate_server, response, "email", "Field required")
+    assert_rejected_as_bad_input(admin, response, "email", "Field required")
 
 
 def test_a_click_on_a_signup_that_is_not_waiting_for_one_is_refused(
-    ingress: Ingress, ledger: Ledger, restate_server: RestateServer, key: str
+    ingress: Ingress, ledger: Ledger, admin: Admin, key: str
 ) -> None:
     # Never started: refused, and the promise stays unresolved for the run to come.
     early = ingress.call(f"/UserSignup/{key}/click", {"secret": "clicked-too-early"})
-    assert_rejected_as_bad_input(restate_server, early, "not waiting for a click", status=409, sent="clicked-too-early")
+    assert_rejected_as_bad_input(admin, early, "not waiting for a click", status=409, sent="clicked-too-early")
 
     invocation, secret = start_signup(ingress, ledger, key)
     click(ingress, key, secret)
@@ -81,4 +82,4 @@ def test_a_click_on_a_signup_that_is_not_waiting_for_one_is_refused(
 
     # Already clicked, and verified: refused too.
     late = ingress.call(f"/UserSignup/{key}/click", {"secret": "clicked-too-late"})
-    assert_rejected_as_bad_input(restate_server, late, "not waiting for a click", status=409, sent="clicked-too-late")
+    assert_rejected_as_bad_input(admin, late, "not waiting for a click", status=409, sent="clicked-too-late")

@@ -38,13 +38,11 @@ Switches (environment variables), for demos and tests:
   this process: it deduplicates retries, but not across a crash.
 
 They are ``async``, as calls through an async client (``httpx.AsyncClient`` and the like)
-are: ``ctx.run_typed`` awaits them on the service's event loop. A plain ``def`` works too,
-for a client that blocks; the SDK then runs it in a thread pool, so that it cannot stall
-the other invocations, at the price of a hop to a thread and back per step (in the
-template's throughput bench, ``add`` took a quarter less CPU with these stand-ins async
-than with them plain, and served about 1.4 times as many calls per second at 32 and 64
-concurrent callers). Never call a blocking client from an ``async def``: it would stop
-every invocation the process serves while it waits.
+are: ``ctx.run_typed`` awaits them on the service's event loop, which is the cheapest way.
+A plain ``def`` works too, for a client that blocks; the SDK then runs it in a thread pool,
+so that it cannot stall the other invocations, at the price of a hop to a thread and back
+per step, which costs CPU and throughput under load. Never call a blocking client from an
+``async def``: it would stop every invocation the process serves while it waits.
 """
 
 import asyncio

@@ -7,11 +7,11 @@ close, and retries them once a service answers again (this one after a restart, 
 replica): steps that finished are in the journal and do not run again; a step cut off
 midway runs again, as after any failure.
 
-Why here and not in hypercorn: the Restate SDK puts its own SIGTERM handler in place of
-hypercorn's, so hypercorn would not stop at all; and hypercorn's graceful stop refuses the
-requests Restate keeps sending on its open connections in a way that can break those
-connections, with every invocation on them. So the process ends at once (``os._exit``),
-logs flushed: code registered with ``atexit`` does not run.
+Why not hypercorn's own graceful stop: the Restate SDK replaces hypercorn's SIGTERM
+handler, so hypercorn would not stop at all, and hypercorn's way of refusing new requests
+can break the HTTP/2 connections Restate keeps open, with every invocation on them. So once
+the logs are flushed the process ends at once (``os._exit``): code registered with
+``atexit`` does not run.
 """
 
 import asyncio
@@ -25,7 +25,9 @@ from typing import Any
 
 from restate.server import install_shutdown_hook
 
-# How long invocations in flight get to finish after SIGTERM or Ctrl+C.
+# How long invocations in flight get to finish after SIGTERM or Ctrl+C. Raise it if your
+# steps take longer, but keep it below the time your platform waits before it kills the
+# process (docker stop: 10 s).
 GRACE_SECONDS = 1.0
 
 Message = MutableMapping[str, Any]
