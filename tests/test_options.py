@@ -26,11 +26,15 @@ def present(project: Project, names: set[str]) -> set[str]:
     return {name for name in names if (project.path / name).exists()}
 
 
-@pytest.mark.parametrize(("docker", "ci"), list(itertools.product([True, False], ["GitHub Actions", "none"])))
-def test_docker_and_ci_files_come_only_when_chosen(cookies: Any, docker: bool, ci: str) -> None:
-    project = bake(cookies, docker=docker, ci=ci)
+@pytest.mark.parametrize(
+    ("docker", "ci", "tracing"), list(itertools.product([True, False], ["GitHub Actions", "none"], [True, False]))
+)
+def test_docker_and_ci_files_come_only_when_chosen(cookies: Any, docker: bool, ci: str, tracing: bool) -> None:
+    project = bake(cookies, docker=docker, ci=ci, tracing=tracing)
     assert present(project, DOCKER_FILES) == (DOCKER_FILES if docker else set())
     assert present(project, CI_FILES) == (CI_FILES if ci != "none" else set())
+    tracing_files = {f"{project.answers['package_name']}/tracing.py", "tests/test_tracing.py"}
+    assert present(project, tracing_files) == (tracing_files if tracing else set())
     assert (project.path / ".pre-commit-config.yaml").exists()
 
 

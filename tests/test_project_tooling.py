@@ -1,34 +1,37 @@
-"""Fast tier: the generated project's tooling says the same as its requirements and README.
+"""Fast tier: the generated project's tooling says the same as its pyproject.toml and README.
 
-The pre-commit hooks install their own tools (so they work without an activated venv):
-their versions must be the requirements' versions. After a bake, cookiecutter prints the
-next commands: they must be the README's set-up, which the slow tier runs as written.
+Its dependencies are declared once, in pyproject.toml: ``[project] dependencies`` and the
+``dev`` dependency group. The pre-commit hooks install their own tools (so they work without
+an activated venv): their versions must be the declared ones. The template's own venv holds
+the same (its ``generated-project`` group), to run generated suites. After a bake,
+cookiecutter prints the next commands: they must be the README's set-up, which the slow tier
+runs as written.
 """
 
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import TEMPLATE, Project
+from conftest import TEMPLATE, Project, bake
 from packaging.requirements import Requirement
 
-from scripts.run_readme import SETUP, readme_commands
+from scripts.run_readme import readme_commands, setup_commands
 
-# Tools (pre-commit, a hook of its own, a build backend); every other requirement is one mypy reads.
-NOT_FOR_MYPY = {"pre-commit", "ruff", "setuptools"}
+# Tools (pre-commit, a hook of its own, an installer, a build backend); every other dependency is one mypy reads.
+NOT_FOR_MYPY = {"pre-commit", "ruff", "pip", "setuptools"}
 
 
-def requirements(project: Project) -> dict[str, str]:
-    """Every requirement of requirements.txt and requirements-dev.txt, by name."""
+def declared(project: Project) -> dict[str, str]:
+    """Every dependency the project declares, runtime and dev, by name."""
+    pyproject = project.pyproject()
     found = {}
-    for file in ("requirements.txt", "requirements-dev.txt"):
-        for line in (project.path / file).read_text().splitlines():
-            line = line.split("  #")[0].strip()
-            if line and not line.startswith(("#", "-r")):
-                requirement = Requirement(line)
-                found[requirement.name] = str(requirement)
+    for line in [*pyproject["project"]["dependencies"], *pyproject["dependency-groups"]["dev"]]:
+        requirement = Requirement(line)
+        found[requirement.name] = str(requirement)
     return found
 
 
@@ -41,12 +44,25 @@ def hook_dependencies(project: Project) -> dict[str, set[str]]:
     }
 
 
-def test_the_pre_commit_hooks_install_the_versions_of_the_requirements(baked: Any) -> None:
+def test_the_pre_commit_hooks_install_the_declared_versions(baked: Any) -> None:
     project = baked("de+bb+vo+wf")
-    pinned, hooks = requirements(project), hook_dependencies(project)
+    pinned, hooks = declared(project), hook_dependencies(project)
 
     assert hooks["ruff-check"] == hooks["ruff-format"] == {pinned["ruff"]}
     assert hooks["mypy"] == {spec for name, spec in pinned.items() if name not in NOT_FOR_MYPY}
+
+
+def test_the_template_venv_holds_what_the_generated_project_declares(cookies: Any) -> None:
+    """The Makefile installs the template's dev group, which includes this list: the slow tier
+    runs generated suites in-process, with the template's venv. A bake with every yes/no
+    answer yes declares every dependency any bake can have."""
+    answers = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    everything = bake(cookies, **{name: True for name, value in answers.items() if value is True or value is False})
+    groups = tomllib.loads((TEMPLATE / "pyproject.toml").read_text())["dependency-groups"]
+    listed = {str(Requirement(line)) for line in groups["generated-project"]}
+
+    assert listed == set(declared(everything).values()), "pyproject.toml's generated-project group"
+    assert {"include-group": "generated-project"} in groups["dev"]
 
 
 def test_after_a_bake_the_next_commands_are_the_readmes(tmp_path: Path) -> None:
@@ -58,7 +74,7 @@ def test_after_a_bake_the_next_commands_are_the_readmes(tmp_path: Path) -> None:
         check=True,
     )
     commands = readme_commands(tmp_path / "order-service" / "README.md")
-    setup = [command.text.split("#")[0].strip() for command in commands if command.section == SETUP]
+    setup = [command.text.split("#")[0].strip() for command in setup_commands(commands)]
 
     printed = baked.stdout.splitlines()
     next_commands = printed[printed.index("  cd order-service") :][:3]

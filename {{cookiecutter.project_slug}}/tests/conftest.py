@@ -90,7 +90,18 @@ def launch(nodes: int, always_replay: bool) -> Processes:
     processes = Processes(workdir, ledger, ServiceProcess(PACKAGE, PROJECT_ROOT, workdir, service_env))
     try:
         command = find_restate_server(PROJECT_ROOT)
-        processes.server = RestateServer(command, workdir / "restate", signing_key, nodes, always_replay=always_replay)
+        processes.server = RestateServer(
+            command,
+            workdir / "restate",
+            signing_key,
+            nodes,
+            always_replay=always_replay,
+{%- if cookiecutter.tracing %}
+            # Spans of Restate's own, to a port where nothing listens (they are dropped): with
+            # them, Restate hands the service a traceparent, which its spans join (test_tracing.py).
+            tracing_endpoint="http://127.0.0.1:9",
+{%- endif %}
+        )
         processes.server.launch()
         processes.service.launch()
     except LookupError as missing:
@@ -125,10 +136,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     processes = session.stash.get(PROCESSES, None)
     if processes is None:
         return
-    processes.service.stop()
-    if processes.server:
-        processes.server.stop()
-    shutil.rmtree(processes.workdir, ignore_errors=True)
+    try:
+        processes.service.stop()
+    finally:  # restate-server stops even if the service would not
+        if processes.server:
+            processes.server.stop()
+        shutil.rmtree(processes.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

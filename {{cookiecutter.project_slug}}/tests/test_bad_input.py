@@ -45,6 +45,32 @@ def awakeable_ids() -> st.SearchStrategy[str]:
         lambda good: st.sampled_from([good[:-1], good + "A", good[:-1] + "B", "prom_1" + good[6:], good[:6]])
     )
     return well_formed | near_misses | text
+{%- if cookiecutter.building_blocks %}
+
+
+def invocation_ids() -> st.SearchStrategy[str]:
+    """Ids of the form Restate hands out (of no invocation), near misses of that form, any text."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"  # base62
+
+    def base62(value: int, width: int) -> str:
+        return "".join(digits[value // 62**place % 62] for place in reversed(range(width)))
+
+    well_formed = st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**128 - 1)).map(
+        lambda parts: "inv_1" + base62(parts[0], 11) + base62(parts[1], 22)
+    )
+    near_misses = well_formed.flatmap(
+        lambda good: st.sampled_from(
+            [
+                good[:-1],
+                good + "0",
+                "inv_2" + good[5:],
+                "inv_1lYGhA16ahyg" + good[16:],  # a partition key of 2**64
+                good[:16] + "7N42dgm5tFLK9N8MT7fHC8",  # an id of 2**128
+            ]
+        )
+    )
+    return well_formed | near_misses | text
+{%- endif %}
 
 
 def shaped(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -55,6 +81,20 @@ def shaped(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 AWAKEABLE_ID = "sign_1IDThkmrQsg7Ex0q-0Xpodpr0T5PnnxhRAAAAEQ"  # the form ask_approval mails
+{%- if cookiecutter.building_blocks %}
+DAY_MS = 24 * 60 * 60 * 1000
+INVOCATION_ID = "inv_14kKMr6pppdt4uqzFjRwxOYIf1MuKJo78B"  # the form Restate hands out
+INVOCATION_ID_NEAR_MISSES = [
+    {"invocation_id": invocation_id}
+    for invocation_id in (
+        "garbage",
+        CARD,
+        INVOCATION_ID + "0",
+        INVOCATION_ID[:-1],
+        "inv_1lYGhA16ahyg" + INVOCATION_ID[16:],
+    )
+]
+{%- endif %}
 
 # Each handler that takes input: its path ({key}: a fresh object or workflow key), whether it
 # may wait by design, the shape of its input, and inputs known to be near misses.
@@ -71,6 +111,9 @@ HANDLERS: list[tuple[str, bool, st.SearchStrategy[Any], list[Any]]] = [
         [
             {"user_id": "u", "payment_method": CARD, "subscriptions": []},
             {"user_id": "u", "credit_card": CARD, "subscriptions": []},
+            # Refused by the payment or the subscription API: a 402 or a 409, the steps before undone.
+            {"user_id": "u", "payment_method": "pm_card_chargeDeclined", "subscriptions": ["Netflix"]},
+            {"user_id": "u", "payment_method": "pm_card_visa", "subscriptions": ["Netflix", "SoldOutTV"]},
         ],
     ),
 {%- endif %}
@@ -83,7 +126,20 @@ HANDLERS: list[tuple[str, bool, st.SearchStrategy[Any], list[Any]]] = [
         shaped(to=text, text=text, delay_ms=numbers),
         [{"to": "ann", "text": "t", "delay_ms": ms} for ms in (24 * 60 * 60 * 1000 + 1, 10**13, 10**18, -1)],
     ),
-    ("/BuildingBlocks/ask_approval", True, shaped(approver=text, question=text), [{"approver": None}]),
+    (
+        "/BuildingBlocks/ask_approval",
+        True,
+        shaped(approver=text, question=text, timeout_ms=numbers),
+        [{"approver": None}, *[{"approver": "a", "question": "q", "timeout_ms": ms} for ms in (DAY_MS + 1, -1, 1.5)]],
+    ),
+    (
+        "/BuildingBlocks/broadcast",
+        False,
+        shaped(to=st.lists(text, max_size=3), text=text),
+        [{"to": to, "text": "t"} for to in ([], ["ann", "ann"], [str(n) for n in range(101)], "ann")],
+    ),
+    ("/BuildingBlocks/attach", True, shaped(invocation_id=invocation_ids()), INVOCATION_ID_NEAR_MISSES),
+    ("/BuildingBlocks/cancel", False, shaped(invocation_id=invocation_ids()), INVOCATION_ID_NEAR_MISSES),
     (
         "/BuildingBlocks/approve",
         False,
@@ -101,13 +157,44 @@ HANDLERS: list[tuple[str, bool, st.SearchStrategy[Any], list[Any]]] = [
     ),
     ("/BuildingBlocks/draw", False, shaped(name=text), [{"name": 1}]),
     ("/Mailbox/{key}/deliver", False, shaped(text=text), [{"text": None}]),
+    (
+        "/Mailbox/{key}/hold",
+        True,
+        shaped(milliseconds=numbers),
+        [{"milliseconds": ms} for ms in (DAY_MS + 1, 10**18, -1)],
+    ),
 {%- endif %}
 {%- if cookiecutter.virtual_objects %}
     ("/Greeter/{key}/greet", False, shaped(greeting=text), [{"greeting": ["not", "a", "string"]}, {"greeting": CARD}]),
 {%- endif %}
 {%- if cookiecutter.workflows %}
-    ("/UserSignup/{key}/run", True, shaped(name=text, email=text), [{"name": "Sam"}, {"name": CARD, "email": CARD}]),
+    (
+        "/UserSignup/{key}/run",
+        True,
+        shaped(name=text, email=text, link_valid_seconds=st.floats() | numbers),
+        [
+            {"name": "Sam"},
+            {"name": CARD, "email": CARD},
+            *[
+                {"name": "Sam", "email": "sam@example.com", "link_valid_seconds": seconds}
+                for seconds in (0, -1, 7 * 24 * 60 * 60 + 1, 10**18, float("inf"), float("nan"), "a day")
+            ],
+        ],
+    ),
     ("/UserSignup/{key}/click", False, shaped(secret=text), [{"secret": CARD}]),
+{%- endif %}
+{%- if cookiecutter.ai_agent %}
+    (
+        "/SupportAgent/{key}/ask",
+        False,
+        shaped(message=text),
+        [
+            {"message": ""},
+            {"message": ["Where", "is", "A-1002?"]},
+            {"question": "Where is A-1002?"},
+            {"message": CARD * 300},
+        ],
+    ),
 {%- endif %}
 ]
 Call = tuple[str, bool, str]  # path, may it wait, the JSON sent

@@ -1,20 +1,27 @@
 """Durable execution: every effect of SubscriptionService/add happens exactly once, through
-injected failures, a crash right after an effect, and crashes at random under load."""
+injected failures, a crash right after an effect, and crashes at random under load; and when
+the signup cannot finish, every step made is undone, newest first, once."""
 
+import json
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+import httpx
 import pytest
 from local_restate.clients import Admin, Ingress, Ledger, assert_rejected_as_bad_input
 from local_restate.restate_server import RestateServer
 from local_restate.service_process import ServiceProcess
 from local_restate.waiting import wait_for
 
+from {{ cookiecutter.package_name }}.durable_execution import SUBSCRIBE_ATTEMPTS
+
 SUBSCRIPTIONS = ["Netflix", "Disney+", "HBO Max"]
 CARD = "4242424242424242"  # a test card number
+DECLINED = "pm_card_chargeDeclined"  # the payment API declines it (Stripe's test token)
+SOLD_OUT = "SoldOutTV"  # the subscription API refuses it: sold out
 
 
 def no_part_of_the_card_in(text: str) -> bool:
@@ -24,6 +31,31 @@ def no_part_of_the_card_in(text: str) -> bool:
 
 def signup(user_id: str, subscriptions: list[str] = SUBSCRIPTIONS) -> dict[str, Any]:
     return {"user_id": user_id, "payment_method": "pm_card_visa", "subscriptions": subscriptions}
+
+
+def story(ledger: Ledger, user_id: str) -> list[str]:
+    """What the external systems made and refused for this user's signup, in order:
+    "payment: done", "subscription Netflix: refused", "cancel-subscription Netflix: CANCELLED"."""
+    entries = [json.loads(line) for line in ledger.path.read_text().splitlines()]
+    payment_keys = {entry["key"] for entry in entries if entry.get("user_id") == user_id}
+    told = []
+    for entry in entries:
+        kind, _, rest = entry["operation"].partition(":")
+        service = rest.removeprefix(f"{user_id}:") if rest.startswith(f"{user_id}:") else None
+        ours = entry.get("user_id") == user_id or service is not None or entry.get("cancels") in payment_keys
+        if ours and entry["event"] in ("done", "refused"):
+            outcome = entry["result"] if kind.startswith("cancel-") else entry["event"]
+            told.append(f"{kind} {service}: {outcome}" if service else f"{kind}: {outcome}")
+    return told
+
+
+def assert_failed_for_good(admin: Admin, response: httpx.Response, status: int, message: str) -> None:
+    """The call failed with a TerminalError of this status: its message in the answer, no retry."""
+    assert response.status_code == status, f"{response.status_code} {response.text}"
+    assert message in response.json()["message"], response.text
+    invocation = admin.invocation(response.headers["x-restate-id"])
+    assert (invocation["status"], invocation["completion_result"]) == ("completed", "failure"), invocation
+    assert invocation["completion_failure"].startswith(f"[{status}]"), invocation
 
 
 def assert_each_effect_happened_once(
@@ -80,6 +112,127 @@ def test_a_step_run_again_after_a_crash_right_after_its_effect_makes_no_second_e
     payment = ledger.entries(reference=result["payment_ref"])
     repeats = ledger.entries("repeat", operation=payment[0]["operation"], key=payment[0]["key"])
     assert [repeat["result"] for repeat in repeats] == [result["payment_ref"]]
+
+
+def test_a_declined_payment_method_gets_402_and_no_subscription_is_made(
+    ingress: Ingress, admin: Admin, ledger: Ledger, key: str
+) -> None:
+    response = ingress.call("/SubscriptionService/add", {**signup(key, ["Netflix"]), "payment_method": DECLINED})
+
+    assert_failed_for_good(admin, response, 402, "The payment method was declined")
+    # The undo of the payment, set up before its step, finds nothing to cancel.
+    assert story(ledger, key) == ["payment: refused", "cancel-payment: NOT_FOUND"]
+    assert not ledger.entries("attempt", operation=f"subscription:{key}:Netflix")
+
+
+def test_a_sold_out_subscription_gets_409_and_the_steps_before_it_are_undone_newest_first(
+    ingress: Ingress, admin: Admin, ledger: Ledger, key: str
+) -> None:
+    response = ingress.call("/SubscriptionService/add", signup(key, ["Netflix", SOLD_OUT, "Disney+"]))
+
+    assert_failed_for_good(admin, response, 409, f"{SOLD_OUT} is sold out")
+    assert story(ledger, key) == [
+        "payment: done",
+        "subscription Netflix: done",
+        f"subscription {SOLD_OUT}: refused",
+        f"cancel-subscription {SOLD_OUT}: NOT_FOUND",
+        "cancel-subscription Netflix: CANCELLED",
+        "cancel-payment: CANCELLED",
+    ]
+    # An undo that fails (each call fails once, here) is retried until it succeeds.
+    assert len(ledger.entries("attempt", operation=f"cancel-subscription:{key}:Netflix")) == 2
+
+
+def test_a_subscription_that_keeps_failing_is_given_up_after_max_attempts_and_undone(
+    ingress: Ingress, admin: Admin, ledger: Ledger, service_process: ServiceProcess, key: str
+) -> None:
+    service_process.kill()
+    service_process.start(FAIL_OPERATIONS="subscription:always", FAIL_FIRST_ATTEMPTS="0")
+    response = ingress.call("/SubscriptionService/add", signup(key, ["Netflix", "Disney+"]))
+
+    gave_up = f"Could not subscribe to Netflix: gave up after {SUBSCRIBE_ATTEMPTS} attempts"
+    assert_failed_for_good(admin, response, 503, gave_up)
+    assert len(ledger.entries("attempt", operation=f"subscription:{key}:Netflix")) == SUBSCRIBE_ATTEMPTS
+    assert story(ledger, key) == [
+        "payment: done",
+        "cancel-subscription Netflix: NOT_FOUND",
+        "cancel-payment: CANCELLED",
+    ]
+
+
+@pytest.mark.slow  # pytest --slow runs it
+def test_a_step_given_up_after_its_effect_is_undone_too_and_an_undo_never_gives_up(
+    ingress: Ingress, admin: Admin, ledger: Ledger, service_process: ServiceProcess, key: str
+) -> None:
+    # Every attempt to subscribe fails after its effect, like an answer lost on its way back:
+    # the subscription exists. Undoing it fails as often, but an undo does not give up.
+    service_process.kill()
+    failing = f"subscription:always,cancel-subscription:first={SUBSCRIBE_ATTEMPTS}"
+    service_process.start(FAIL_OPERATIONS=failing, FAIL_AFTER_EFFECT="1")
+    response = ingress.call("/SubscriptionService/add", signup(key, ["Netflix", "Disney+"]))
+
+    assert_failed_for_good(admin, response, 503, f"gave up after {SUBSCRIBE_ATTEMPTS} attempts")
+    assert len(ledger.entries("attempt", operation=f"subscription:{key}:Netflix")) == SUBSCRIBE_ATTEMPTS
+    assert len(ledger.entries("attempt", operation=f"cancel-subscription:{key}:Netflix")) == SUBSCRIBE_ATTEMPTS + 1
+    assert story(ledger, key) == [
+        "payment: done",
+        "subscription Netflix: done",
+        "cancel-subscription Netflix: CANCELLED",
+        "cancel-payment: CANCELLED",
+    ]
+
+
+@pytest.mark.slow  # pytest --slow runs it
+def test_the_attempts_made_while_the_service_is_down_count_toward_max_attempts(
+    ingress: Ingress, admin: Admin, ledger: Ledger, service_process: ServiceProcess, key: str
+) -> None:
+    service_process.kill()
+    service_process.start(EXTERNAL_LATENCY_SECONDS="0.1", FAIL_FIRST_ATTEMPTS="0")
+    invocation = ingress.send("/SubscriptionService/add", signup(key, ["Netflix"]))
+    ledger.wait_for("attempt", operation=f"subscription:{key}:Netflix")
+    service_process.kill()
+    # Restate keeps trying, and failing to reach the service.
+    wait_for(lambda: admin.invocation(invocation)["retry_count"] >= SUBSCRIBE_ATTEMPTS, 10, "the attempts used up")
+
+    service_process.start(FAIL_OPERATIONS="subscription:first=1", FAIL_FIRST_ATTEMPTS="0")
+    answer = ingress.http.get(f"/restate/invocation/{invocation}/attach")
+    # Two attempts reached the subscription system: the one cut short, and one failure.
+    assert answer.status_code == 503, answer.text
+    assert len(ledger.entries("attempt", operation=f"subscription:{key}:Netflix")) == 2
+    assert story(ledger, key) == [
+        "payment: done",
+        "cancel-subscription Netflix: NOT_FOUND",
+        "cancel-payment: CANCELLED",
+    ]
+
+
+def test_a_crash_while_undoing_resumes_and_undoes_each_step_once(
+    ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
+) -> None:
+    # The process dies right after cancelling the payment, the last undo, before Restate has
+    # stored that step's result.
+    service_process.kill()
+    crash = {"FAIL_OPERATIONS": "cancel-payment:first=1", "FAIL_AFTER_EFFECT": "1", "CRASH_PROCESS": "1"}
+    service_process.start(**crash, FAIL_FIRST_ATTEMPTS="0")
+    invocation = ingress.send("/SubscriptionService/add", signup(key, ["Netflix", SOLD_OUT]))
+    wait_for(lambda: not service_process.running, 10, "the service crashing after cancelling the payment")
+
+    service_process.start(FAIL_FIRST_ATTEMPTS="0")
+    answer = ingress.http.get(f"/restate/invocation/{invocation}/attach")
+    assert (answer.status_code, answer.json()["message"]) == (409, f"{SOLD_OUT} is sold out"), answer.text
+    assert story(ledger, key) == [
+        "payment: done",
+        "subscription Netflix: done",
+        f"subscription {SOLD_OUT}: refused",
+        f"cancel-subscription {SOLD_OUT}: NOT_FOUND",
+        "cancel-subscription Netflix: CANCELLED",
+        "cancel-payment: CANCELLED",
+    ]
+    # The undos finished before the crash did not run again; the one cut short did, with its
+    # key, and the payment API answered it from its first effect.
+    assert len(ledger.entries("attempt", operation=f"cancel-subscription:{key}:Netflix")) == 1
+    payment_key = ledger.entries(user_id=key)[0]["key"]
+    assert len(ledger.entries("repeat", operation=f"cancel-payment:{payment_key}")) == 1
 
 
 @pytest.mark.slow  # pytest --slow runs it

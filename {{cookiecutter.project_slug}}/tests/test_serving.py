@@ -1,4 +1,4 @@
-{%- set in_flight = "add" if cookiecutter.durable_execution else ("draw" if cookiecutter.building_blocks else ("greet" if cookiecutter.virtual_objects else "run")) -%}
+{%- set in_flight = "add" if cookiecutter.durable_execution else ("draw" if cookiecutter.building_blocks else ("greet" if cookiecutter.virtual_objects else ("run" if cookiecutter.workflows else "ask"))) -%}
 """Serving: a clean stop on SIGTERM, and Restate told at once about a removed handler.
 
 - On SIGTERM the service exits within 2 s, idle or with calls in flight; the calls it did
@@ -73,6 +73,9 @@ SERVICES = sorted(
         {%- if cookiecutter.workflows %}
         "UserSignup",
         {%- endif %}
+        {%- if cookiecutter.ai_agent %}
+        "SupportAgent",
+        {%- endif %}
     ]
 )
 MANIFEST = "application/vnd.restate.endpointmanifest.v4+json"
@@ -140,6 +143,31 @@ def start_call(ingress: Ingress, key: str) -> str:
 def assert_finished_once(ingress: Ingress, key: str, invocation: str) -> None:
     assert ingress.attach(invocation)["count"] == 1
     assert ingress.call_ok(f"/Greeter/{key}/count") == 1
+{%- elif in_flight == "ask" %}
+
+# In flight: SupportAgent/ask, a turn that refunds an order, slowed down so that SIGTERM lands mid-step.
+SLOW = {"EXTERNAL_LATENCY_SECONDS": "0.5"}
+IN_FLIGHT = 8  # a turn of the agent takes far more CPU than a step: fewer of them
+
+
+def start_call(ingress: Ingress, key: str) -> str:
+    return ingress.send(f"/SupportAgent/{key}/ask", {"message": f"Please refund order A-1002. ({key})"})
+
+
+def started(ledger: Ledger, keys: list[str]) -> int:
+    return len([entry for entry in ledger.entries("model-call") if any(f"({key})" in entry["prompt"] for key in keys)])
+
+
+def made(ledger: Ledger, key: str) -> list[str]:
+    """The model calls of the turn for this key, once per time they were made (three when it is done)."""
+    return [entry["operation"] for entry in ledger.entries("model-call") if f"({key})" in entry["prompt"]]
+
+
+def assert_finished_once(ingress: Ingress, ledger: Ledger, key: str, invocation: str) -> None:
+    answer = ingress.attach(invocation)["answer"]
+    assert answer.startswith("Refunded order A-1002")
+    # Refunded once: one refund made under the key whose reference the answer names.
+    assert len(ledger.entries(result=answer.rsplit(" ", 1)[-1].rstrip("."))) == 1
 {%- else %}
 
 # In flight: UserSignup/run, slowed down so that SIGTERM lands mid-step.
@@ -195,6 +223,16 @@ REMOVED_FROM, REMOVED = "workflows.py", "status"
 
 def call_removed(ingress: httpx.Client, key: str, prefix: str = "", timeout: float = 1) -> httpx.Response:
     return ingress.post(f"/{prefix}UserSignup/{key}/status", timeout=timeout)
+{%- elif cookiecutter.ai_agent and not cookiecutter.durable_execution %}
+
+
+# The handler the tests remove: where it is, and a call to it through Restate's ingress
+# (to the service renamed with prefix).
+REMOVED_FROM, REMOVED = "agent.py", "transcript"
+
+
+def call_removed(ingress: httpx.Client, key: str, prefix: str = "", timeout: float = 1) -> httpx.Response:
+    return ingress.post(f"/{prefix}SupportAgent/{key}/transcript", timeout=timeout)
 {%- else %}
 
 
@@ -330,7 +368,7 @@ class Background:
         elsewhere.mkdir(parents=True)
         # What pip builds from: a copy, as the build leaves files behind.
         copy_of_the_package(source)
-        for name in ("pyproject.toml", "README.md", "requirements.txt"):
+        for name in ("pyproject.toml", "README.md"):
             shutil.copy(PROJECT_ROOT / name, source)
         # Not in editable mode, and from another directory: the installed package is all there is.
         install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
@@ -444,10 +482,15 @@ def test_calls_in_flight_at_sigterm_finish_after_a_restart(
     assert_clean(log_since(service_process, offset))
     {%- if in_flight != "greet" %}
     # Calls were still running at the stop: Restate has to finish them.
-    assert len(made(ledger, keys[0])) < 2
+    assert len(made(ledger, keys[0])) < {{ 3 if in_flight == "ask" else 2 }}
     {%- endif %}
-
+{% if in_flight == "add" %}
+    # Without injected failures: the attempts Restate made while the service was down count
+    # toward the subscription step's max_attempts, so a failure now could make it give up.
+    service_process.start(FAIL_FIRST_ATTEMPTS="0")
+{%- else %}
     service_process.start()
+{%- endif %}
     with ThreadPoolExecutor(max_workers=8) as pool:
         {%- if in_flight != "greet" %}
         list(pool.map(lambda each, at: assert_finished_once(ingress, ledger, each, at), keys, invocations))

@@ -2,6 +2,8 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import pytest
 from local_restate.clients import Admin, Ingress, assert_rejected_as_bad_input
 from local_restate.service_process import ServiceProcess
 
@@ -33,6 +35,22 @@ def test_keys_are_independent(ingress: Ingress, key: str) -> None:
     assert ingress.call_ok(f"/Greeter/{key}-a/count") == 2
     assert ingress.call_ok(f"/Greeter/{key}-b/count") == 1
     assert ingress.call_ok(f"/Greeter/{key}-c/count") == 0
+
+
+def test_a_repeated_call_with_an_idempotency_key_counts_once(ingress: Ingress, key: str) -> None:
+    headers = {"idempotency-key": f"{key}-greet"}
+    first = ingress.http.post(f"/Greeter/{key}/greet", json={}, headers=headers)
+    repeat = ingress.http.post(f"/Greeter/{key}/greet", json={}, headers=headers)
+
+    assert first.json() == repeat.json() == {"message": f"Hello {key}, greeting number 1", "count": 1}
+    assert ingress.call_ok(f"/Greeter/{key}/count") == 1
+
+
+@pytest.mark.usefixtures("service")
+def test_the_idempotency_retention_reaches_restate(admin: Admin) -> None:
+    # What virtual_objects.py declares is what Restate applies: the registered service's settings.
+    settings = httpx.get(f"{admin.server.admin_url}/services/Greeter").json()
+    assert settings["idempotency_retention"] == "1h"
 
 
 def test_state_survives_a_restart_of_the_service(ingress: Ingress, service_process: ServiceProcess, key: str) -> None:

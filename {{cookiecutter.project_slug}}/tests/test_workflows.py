@@ -1,18 +1,29 @@
-"""Workflows: UserSignup runs once per id, waits durably for the click, and can be queried."""
+"""Workflows: UserSignup runs once per id, waits durably for the click until the link expires,
+and can be queried."""
 
+import time
 from typing import Any
 
+import httpx
+import pytest
 from local_restate.clients import Admin, Ingress, Ledger, assert_rejected_as_bad_input
 from local_restate.service_process import ServiceProcess
+from local_restate.waiting import wait_for
 
 WAITING = "waiting for the email link to be clicked"
+EXPIRED = "link expired"
 
 
-def start_signup(ingress: Ingress, ledger: Ledger, user_id: str) -> tuple[str, str]:
+def start_signup(ingress: Ingress, ledger: Ledger, user_id: str, **link: float) -> tuple[str, str]:
     """Submit the workflow; return its invocation id and the secret it emailed."""
-    invocation = ingress.send(f"/UserSignup/{user_id}/run", {"name": "Sam", "email": "sam@example.com"})
+    signup = {"name": "Sam", "email": "sam@example.com", **link}
+    invocation = ingress.send(f"/UserSignup/{user_id}/run", signup)
     email = ledger.wait_for(operation=f"email:{user_id}")
     return invocation, email["secret"]
+
+
+def status(ingress: Ingress, user_id: str) -> Any:
+    return ingress.call_ok(f"/UserSignup/{user_id}/status")
 
 
 def click(ingress: Ingress, user_id: str, secret: str) -> Any:
@@ -83,3 +94,54 @@ def test_a_click_on_a_signup_that_is_not_waiting_for_one_is_refused(
     # Already clicked, and verified: refused too.
     late = ingress.call(f"/UserSignup/{key}/click", {"secret": "clicked-too-late"})
     assert_rejected_as_bad_input(admin, late, "not waiting for a click", status=409, sent="clicked-too-late")
+
+
+def test_a_link_not_clicked_in_time_expires(ingress: Ingress, ledger: Ledger, admin: Admin, key: str) -> None:
+    signup = {"name": "Sam", "email": "sam@example.com", "link_valid_seconds": 0.02}
+    invocation = ingress.send(f"/UserSignup/{key}/run", signup)
+
+    # Within seconds, not never: without its timer the run would wait for the click forever.
+    result = ingress.http.get(f"/restate/invocation/{invocation}/attach", timeout=5)
+    assert result.json() is False
+    assert status(ingress, key) == EXPIRED
+
+    # The right secret, too late: refused for good, and the outcome stands.
+    secret = ledger.wait_for(operation=f"email:{key}")["secret"]
+    late = ingress.call(f"/UserSignup/{key}/click", {"secret": secret})
+    assert_rejected_as_bad_input(admin, late, "link expired", status=410, sent=secret)
+    assert status(ingress, key) == EXPIRED
+    assert ingress.attach(invocation) is False
+
+
+def test_a_click_before_the_link_expires_verifies(ingress: Ingress, ledger: Ledger, key: str) -> None:
+    invocation, secret = start_signup(ingress, ledger, key, link_valid_seconds=30)
+    click(ingress, key, secret)
+
+    assert ingress.attach(invocation) is True
+    assert status(ingress, key) == "verified"
+
+
+@pytest.mark.slow  # pytest --slow runs it
+def test_a_link_that_expires_while_the_service_is_down_has_expired_when_it_is_back(
+    ingress: Ingress, ledger: Ledger, admin: Admin, service_process: ServiceProcess, key: str
+) -> None:
+    invocation, _ = start_signup(ingress, ledger, key, link_valid_seconds=1)
+    timer = f"SELECT 1 FROM sys_journal WHERE id = '{invocation}' AND entry_type = 'Command: Sleep'"
+    wait_for(lambda: admin.query(timer), 5, "the timer in the run's journal")
+    service_process.kill()
+    time.sleep(1.2)  # the link expires meanwhile
+
+    # Restate kept the timer, and it is due: the run ends at once, not a second after the restart.
+    service_process.start()
+    back = time.monotonic()
+    assert ingress.attach(invocation) is False
+    assert time.monotonic() - back < 0.8
+    assert status(ingress, key) == EXPIRED
+
+
+@pytest.mark.usefixtures("service")
+def test_the_retention_settings_reach_restate(admin: Admin) -> None:
+    # What workflows.py declares is what Restate applies: the registered service's settings.
+    settings = httpx.get(f"{admin.server.admin_url}/services/UserSignup").json()
+    assert settings["workflow_completion_retention"] == "1h"
+    assert settings["journal_retention"] == "1h"

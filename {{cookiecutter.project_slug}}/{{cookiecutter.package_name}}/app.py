@@ -9,7 +9,13 @@ import logging
 import os
 
 import restate
-{% if cookiecutter.building_blocks %}
+{% if cookiecutter.tracing %}
+from . import tracing
+{%- endif %}
+{%- if cookiecutter.ai_agent %}
+from .agent import support_agent
+{%- endif %}
+{%- if cookiecutter.building_blocks %}
 from .building_blocks import blocks, mailbox
 {%- endif %}
 {%- if cookiecutter.durable_execution %}
@@ -37,6 +43,9 @@ services: list[restate.Service | restate.VirtualObject | restate.Workflow] = [
 {%- if cookiecutter.workflows %}
     user_signup,
 {%- endif %}
+{%- if cookiecutter.ai_agent %}
+    support_agent,
+{%- endif %}
 ]
 
 # Only Restate may call the service: with RESTATE_IDENTITY_KEYS set (comma-separated
@@ -47,7 +56,11 @@ identity_keys = [key.strip() for key in os.environ.get("RESTATE_IDENTITY_KEYS", 
 # stops_cleanly: on SIGTERM, stop within about a second, handing unfinished invocations
 # back to Restate (see serving.py).
 app = stops_cleanly(restate.app(services=services, identity_keys=identity_keys))
-{% if cookiecutter.durable_execution or cookiecutter.building_blocks or cookiecutter.workflows %}
+{%- if cookiecutter.tracing %}
+# Spans of every handler and step, sent where the OTEL_* variables say: see tracing.py.
+app = tracing.exports_spans(app)
+{%- endif %}
+{% if cookiecutter.durable_execution or cookiecutter.building_blocks or cookiecutter.workflows or cookiecutter.ai_agent %}
 # INFO, because the stand-in external systems log each effect they make: that is how you
 # watch a step run once{% if cookiecutter.workflows %}, and how the workflow hands out its secret{% endif %}.
 # Once real clients replace them, WARNING keeps the log quieter; it saves little CPU.

@@ -10,7 +10,7 @@ writes a new private key to restate-identity.pem (if the file does not exist yet
 prints the public key, ``publickeyv1_…``. Give the file to restate-server
 (``[worker.invoker] request-identity-private-key-pem-file``) and the key to the service
 (``RESTATE_IDENTITY_KEYS=publickeyv1_…``). It uses the ``cryptography`` package, which
-requirements.txt installs with the service. Never commit the private key.
+pyproject.toml declares as a dependency of the service. Never commit the private key.
 """
 
 import sys

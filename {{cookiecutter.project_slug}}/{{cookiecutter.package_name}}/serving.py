@@ -24,6 +24,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from restate.server import install_shutdown_hook
+{%- if cookiecutter.tracing %}
+
+from . import tracing
+{%- endif %}
 
 # How long invocations in flight get to finish after SIGTERM or Ctrl+C. Raise it if your
 # steps take longer, but keep it below the time your platform waits before it kills the
@@ -43,6 +47,9 @@ def stops_cleanly(app: ASGIApp) -> ASGIApp:
     stopping = False
 
     def exit_now() -> None:
+{%- if cookiecutter.tracing %}
+        tracing.send_pending_spans()  # before the log closes: an export may log an error
+{%- endif %}
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()

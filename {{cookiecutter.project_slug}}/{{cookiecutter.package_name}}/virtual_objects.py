@@ -9,17 +9,26 @@ received the calls, so ``greet`` can read, add one and write back without a race
 matter how many callers hit the same key. Different keys run in parallel. Shared
 handlers (``kind="shared"``) only read, and may run alongside everything else.
 
+``greet`` adds one, so a caller that retries it (after a timeout, or an answer lost on the
+way) would count twice. A caller that may retry sends an ``idempotency-key`` header: Restate
+runs the call once per key and answers a repeat with the first result, for as long as the
+service's ``idempotency_retention`` (below).
+
 Try it:
 
     curl localhost:8080/Greeter/mary/greet -H 'content-type: application/json' -d '{"greeting": "Hi"}'
     curl localhost:8080/Greeter/mary/ungreet -X POST
     curl localhost:8080/Greeter/mary/count -X POST
+    curl localhost:8080/Greeter/mary/greet -H 'idempotency-key: mary-1' -H 'content-type: application/json' -d '{}'
 """
+
+from datetime import timedelta
 
 import restate
 from pydantic import BaseModel
 
-from .bad_input import answer_bad_input_with_400
+{% if cookiecutter.tracing %}from . import tracing
+{% endif %}from .bad_input import answer_bad_input_with_400
 
 
 class GreetRequest(BaseModel):
@@ -31,7 +40,17 @@ class Greeting(BaseModel):
     count: int
 
 
-greeter = restate.VirtualObject("Greeter", invocation_context_managers=[answer_bad_input_with_400])
+greeter = restate.VirtualObject(
+    "Greeter",
+    # How long Restate remembers a call sent with an idempotency-key header, to answer a repeat
+    # with the first result (its default: a day). It must outlast the time your callers keep
+    # retrying one request: an hour covers retries within minutes, and keeps less in store.
+    idempotency_retention=timedelta(hours=1),
+    # Not set here: state_preload=False. Restate sends an object's whole state along with each
+    # call, which suits small state like this count; with state_preload=False each ctx.get asks
+    # Restate instead, which suits an object that keeps much state and reads little of it per call.
+    invocation_context_managers=[{% if cookiecutter.tracing %}tracing.invocation_span, {% endif %}answer_bad_input_with_400],
+)
 
 
 @greeter.handler()

@@ -69,6 +69,7 @@ default-replication = {replication}
 default-num-partitions = 4
 disable-telemetry = true
 rocksdb-total-memory-size = "256 MiB"
+{tracing}
 
 [metadata-client]
 addresses = [{metadata_servers}]
@@ -150,7 +151,10 @@ class RestateServer:
         nodes: int = 1,
         *,
         always_replay: bool = False,
+        tracing_endpoint: str = "",
     ) -> None:
+        # Restate sends the service a traceparent only while it exports spans of its own.
+        self.tracing = f'tracing-endpoint = "{tracing_endpoint}"' if tracing_endpoint else ""
         invoker = []
         if signing_key:  # Restate signs each request to the service; the service checks the signature
             invoker.append(f'request-identity-private-key-pem-file = "{signing_key}"')
@@ -192,6 +196,7 @@ class RestateServer:
                 auto_provision=str(node is self.nodes[0]).lower(),
                 replication=min(2, len(self.nodes)),
                 metadata_servers=metadata_servers,
+                tracing=self.tracing,
             )
             node.launch(settings + self.invoker_settings)
 

@@ -71,7 +71,10 @@ class ServiceProcess:
         """SIGKILL (by default): the process gets no chance to finish anything."""
         if self.running:
             assert self.pid
-            os.killpg(self.pid, sig)
+            try:
+                os.killpg(self.pid, sig)
+            except ProcessLookupError:  # just forked: not yet the leader of a group of its own
+                os.kill(self.pid, sig)
             wait_for(lambda: not self.running, 10, f"service process {self.pid} exiting")
 
     def stop(self) -> None:
