@@ -50,7 +50,7 @@ demo: $(VENV)/.installed $(UV)
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
 test: $(VENV)/.installed $(UV) $(SERVER_INSTALL) $(ACTIONLINT) lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=25
 
 test-fast: $(VENV)/.installed $(ACTIONLINT) lint
 	$(BIN)/python -m pytest -m "not slow"

@@ -45,7 +45,11 @@ def story(ledger: Ledger, user_id: str) -> list[str]:
         ours = entry.get("user_id") == user_id or service is not None or entry.get("cancels") in payment_keys
         if ours and entry["event"] in ("done", "refused"):
             outcome = entry["result"] if kind.startswith("cancel-") else entry["event"]
-            told.append(f"{kind} {service}: {outcome}" if service else f"{kind}: {outcome}")
+            line = f"{kind} {service}: {outcome}" if service else f"{kind}: {outcome}"
+            # A refusal is no effect: the step may run again (at least once, as every step), and
+            # be refused again, if its attempt broke off before Restate stored its result.
+            if not (entry["event"] == "refused" and told and told[-1] == line):
+                told.append(line)
     return told
 
 
