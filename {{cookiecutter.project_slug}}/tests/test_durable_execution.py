@@ -38,7 +38,7 @@ def story(ledger: Ledger, user_id: str) -> list[str]:
     "payment: done", "subscription Netflix: refused", "cancel-subscription Netflix: CANCELLED"."""
     entries = [json.loads(line) for line in ledger.path.read_text().splitlines()]
     payment_keys = {entry["key"] for entry in entries if entry.get("user_id") == user_id}
-    told = []
+    told: list[str] = []
     for entry in entries:
         kind, _, rest = entry["operation"].partition(":")
         service = rest.removeprefix(f"{user_id}:") if rest.startswith(f"{user_id}:") else None
