@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import TEMPLATE, Project, bake
 from packaging.requirements import Requirement
@@ -44,8 +45,9 @@ def hook_dependencies(project: Project) -> dict[str, set[str]]:
     }
 
 
-def test_the_pre_commit_hooks_install_the_declared_versions(baked: Any) -> None:
-    project = baked("de+bb+vo+wf")
+@pytest.mark.parametrize("name", ["de+bb+vo+wf", "de+bb+vo+wf+ai"])
+def test_the_pre_commit_hooks_install_the_declared_versions(baked: Any, name: str) -> None:
+    project = baked(name)
     pinned, hooks = declared(project), hook_dependencies(project)
 
     assert hooks["ruff-check"] == hooks["ruff-format"] == {pinned["ruff"]}
