@@ -6,7 +6,7 @@ followed literally in a fresh bake and a fresh virtual environment (scripts/run_
 scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
 --slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint and type-check;
 stopping the service with SIGTERM within 2 s. Each example alone passes its whole suite with
-``pytest --slow --always-replay``; the README's bakes, their quick suite with ``--always-replay``.
+``pytest --slow --always-replay``; the README's bakes run its ``pytest --always-replay``.
 """
 
 import json
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTED_COMBINATIONS, GIT_IDENTITY, Project, bake
+from conftest import GIT_IDENTITY, Project, bake
 
 from scripts.run_ci import run_ci
 from scripts.run_readme import (
@@ -63,6 +63,8 @@ def test_the_readme_works_as_written(fresh_project: Project) -> None:
     everything = pytest_summaries(output_of("pytest --slow", transcript))
     assert len(everything) == 1, everything
     assert re.fullmatch(rf"\d+ passed{', 1 deselected' if cluster_only else ''} in .*", everything[0])
+    replayed = pytest_summaries(output_of("pytest --always-replay", transcript))
+    assert len(replayed) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", replayed[0]), replayed
     cluster = pytest_summaries(output_of("pytest --restate-nodes=3", transcript))
     assert len(cluster) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", cluster[0]), cluster
     if answers["durable_execution"]:
@@ -144,19 +146,6 @@ def test_the_generated_suite_passes_when_restate_replays_at_every_await(suite_pr
     """All of it (--slow), with Restate suspending and replaying at every await (--always-replay):
     a handler that does not do the same thing again on replay fails."""
     suite = suite_project.run("pytest", "--slow", "--always-replay", "-q", "-p", "no:cacheprovider")
-
-    assert suite.returncode == 0, suite.stdout + suite.stderr
-    summary = suite.stdout.strip().splitlines()[-1]
-    assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
-
-
-@pytest.mark.parametrize("name", sorted(DOCUMENTED_COMBINATIONS))
-def test_the_readmes_bakes_pass_when_restate_replays_at_every_await(baked: Any, name: str) -> None:
-    """The bakes whose README the tests follow (which runs the suite without replays): their
-    quick tests with --always-replay."""
-    project: Project = baked(name)
-
-    suite = project.run("pytest", "--always-replay", "-q", "-p", "no:cacheprovider")
 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     summary = suite.stdout.strip().splitlines()[-1]
