@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 # Set by the template's Makefile or virtual environment, never by a user following a README.
-TEMPLATE_ONLY = ("VIRTUAL_ENV", "RESTATE_SERVER_BIN", "PYTHONPATH", "PYTHONHOME")
+TEMPLATE_ONLY = ("VIRTUAL_ENV", "RESTATE_SERVER_BIN", "PYTHONPATH", "PYTHONHOME", "PYTHONPYCACHEPREFIX")
 # Where `make` puts the machine tools a user has installed (see the Makefile's UV).
 USER_TOOLS = Path(__file__).resolve().parent.parent / ".tools" / "bin"
 

@@ -7,6 +7,7 @@ generated project's own test suite against a real restate-server.
 
 import ast
 import contextlib
+import functools
 import itertools
 import json
 import subprocess
@@ -19,9 +20,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import jsonschema
 import pytest
+from check_jsonschema.builtin_schemas import get_builtin_schema
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+from ruamel.yaml import YAML
 
 TEMPLATE = Path(__file__).resolve().parent.parent  # this checkout of the template
 EXAMPLES = ("durable_execution", "building_blocks", "virtual_objects", "workflows", "ai_agent")
@@ -133,6 +137,24 @@ def hook_constant(hook: str, name: str) -> Any:
                 values.append(node.value)
     assert len(values) == 1, f"{hook}: {name} must be assigned once, as one literal"
     return ast.literal_eval(values[0])
+
+
+@functools.cache
+def schema_validator(name: str) -> Any:
+    """A validator for one of check-jsonschema's built-in schemas (``vendor.compose-spec``)."""
+    schema = get_builtin_schema(name)
+    validator = jsonschema.validators.validator_for(schema)
+    return validator(schema, format_checker=validator.FORMAT_CHECKER)
+
+
+def schema_errors(path: Path, schema: str) -> list[str]:
+    """Where a YAML file breaks a built-in schema of check-jsonschema: what its command line
+    reports, without a process (and the schema loaded again) per file."""
+    instance = YAML(typ="safe").load(path.read_text())  # YAML 1.2, as check-jsonschema: `on:` is a string
+    return [
+        f"{path.name}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in schema_validator(schema).iter_errors(instance)
+    ]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GIT_IDENTITY, Project, bake
+from conftest import ALL_COMBINATIONS, GIT_IDENTITY, Project, bake
 
 from scripts.run_ci import run_ci
 from scripts.run_readme import (
@@ -126,8 +126,9 @@ def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: An
 
 def test_the_pip_set_up_works_as_written(cookies: Any, tmp_path: Path) -> None:
     """The README's set-up with pip instead of uv, as written, in a fresh bake and a fresh
-    environment (with the network, as the README runner's set-up); then its quick `pytest`."""
-    project = bake(cookies)
+    environment (with the network, as the README runner's set-up); then its quick `pytest`.
+    One example, the quickest suite: the install is the same for every choice."""
+    project = bake(cookies, **ALL_COMBINATIONS["vo"])
     commands = readme_commands(project.path / "README.md")
     pip = setup_commands(commands, with_pip=True)
     assert any("pip install" in command.text for command in pip), [command.text for command in pip]

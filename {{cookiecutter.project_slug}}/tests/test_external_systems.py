@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import restate
+from local_restate.clients import Ledger
 
 from {{ cookiecutter.package_name }} import external_systems
 
@@ -70,6 +71,22 @@ def entries(path: Path) -> list[dict[str, Any]]:
 
 def events(path: Path) -> list[str]:
     return [entry["event"] for entry in entries(path)]
+
+
+def test_a_line_still_being_written_is_read_once_it_is_whole(ledger_file: Path) -> None:
+    """The tests read the ledger while the service appends to it, and the stand-ins read it for
+    their idempotency keys: a line caught half written is left for the next read."""
+    first = call(NAME, ARGUMENTS)
+    line = json.dumps({"event": "done", "operation": OPERATION, "key": "k2", "result": first}) + "\n"
+    half = line.index('"result"')  # the key written, its result not yet
+    with ledger_file.open("a") as ledger:
+        ledger.write(line[:half])
+        ledger.flush()
+        assert [entry["event"] for entry in Ledger(ledger_file).all()] == ["attempt", "done"]
+        assert external_systems._first_effect(OPERATION, "k2") == (False, None)
+        ledger.write(line[half:])
+    assert [entry["event"] for entry in Ledger(ledger_file).all()] == ["attempt", "done", "done"]
+    assert external_systems._first_effect(OPERATION, "k2") == (True, first)
 
 
 @pytest.mark.parametrize(("name", "arguments", "operation"), STAND_INS, ids=[s[0] for s in STAND_INS])

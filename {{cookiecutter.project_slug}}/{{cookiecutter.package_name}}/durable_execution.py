@@ -51,7 +51,9 @@ answers 503 (the subscription system is unavailable: try again later) and undoes
 as for a refusal. Restate counts every attempt of the invocation at that step, whatever
 ended it: a failure, a crash, or no answer while the service was down. With this service's
 fast retries, a restart of a second uses up the five, and a step caught in it gives up at
-its next failure: in production, space the retries out (see the retry policy below).
+its next failure: in production, space the retries out (see the retry policy below). On a
+cluster, five is a floor, not a ceiling: when another node takes the invocation over (after
+a node died, say), the count may start again, so the step is tried more often.
 
 The request carries a *payment method*, a token the payment provider issued when it
 collected the card (Stripe's ``pm_…``), never the card number: Restate stores every call's

@@ -128,9 +128,13 @@ def _record(event: str, operation: str, **details: Any) -> None:
     """Append one line to the ledger, if the tests (or you) asked for one."""
     path = os.environ.get("LEDGER_FILE")
     if path:
-        line = json.dumps({"event": event, "operation": operation, **details})
-        with open(path, "a", encoding="utf-8") as ledger:
-            ledger.write(line + "\n")
+        line = json.dumps({"event": event, "operation": operation, **details}) + "\n"
+        # One write to a file opened for appending: processes writing at once never mix lines.
+        ledger = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(ledger, line.encode())
+        finally:
+            os.close(ledger)
 
 
 def _first_effect(operation: str, key: str) -> tuple[bool, Any]:
@@ -141,7 +145,7 @@ def _first_effect(operation: str, key: str) -> tuple[bool, Any]:
     needle = json.dumps(key)
     with open(path, encoding="utf-8") as ledger:
         for line in ledger:
-            if needle in line:  # cheap, before parsing the line
+            if needle in line and line.endswith("\n"):  # cheap, before parsing; and written whole
                 entry = json.loads(line)
                 if (entry["event"], entry["operation"], entry.get("key")) == ("done", operation, key):
                     return True, entry["result"]

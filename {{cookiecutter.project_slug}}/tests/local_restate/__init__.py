@@ -8,5 +8,6 @@ process group and is stopped by its PID.
   stand-in external systems write. Start here when you write a test.
 - ``restate_server``: find, configure, start, restart and stop one node or a cluster.
 - ``service_process``: this project's service, in a process a test may kill and start again.
+- ``local_http``: HTTP requests to these processes, without httpx's cost per new client.
 - ``waiting``: ``wait_for``, the one way these modules wait for something to happen.
 """

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from . import local_http
 from .restate_server import RestateServer
 from .waiting import wait_for
 
@@ -32,7 +33,7 @@ class Ingress:
         url = urls[self._calls % len(urls)]
         self._calls += 1
         if url not in self._clients:
-            self._clients[url] = httpx.Client(base_url=url, timeout=30)
+            self._clients[url] = local_http.client(base_url=url, timeout=30)
         return self._clients[url]
 
     def call(self, path: str, body: Any = None) -> httpx.Response:
@@ -71,8 +72,8 @@ class Admin:
 
     def register(self, service_url: str) -> dict[str, Any]:
         """Register (or re-register) a deployment, as `restate deployments register --force` does."""
-        response = httpx.post(
-            f"{self.server.admin_url}/deployments", json={"uri": service_url, "force": True}, timeout=30
+        response = local_http.request(
+            "POST", f"{self.server.admin_url}/deployments", json={"uri": service_url, "force": True}, timeout=30
         )
         response.raise_for_status()
         deployment: dict[str, Any] = response.json()
@@ -83,7 +84,9 @@ class Admin:
         deadline = time.monotonic() + timeout
         while True:
             url = f"{self.server.admin_url}/query"
-            response = httpx.post(url, json={"query": sql}, headers={"accept": "application/json"}, timeout=timeout)
+            response = local_http.request(
+                "POST", url, json={"query": sql}, headers={"accept": "application/json"}, timeout=timeout
+            )
             # A cluster answers 5xx for a moment while a partition changes leader: ask again.
             if response.is_server_error and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -100,7 +103,7 @@ class Admin:
 
     def kill(self, invocation_id: str) -> None:
         """End an invocation at once, without compensation (``restate invocations cancel --kill``)."""
-        httpx.patch(f"{self.server.admin_url}/invocations/{invocation_id}/kill").raise_for_status()
+        local_http.request("PATCH", f"{self.server.admin_url}/invocations/{invocation_id}/kill").raise_for_status()
 
 
 class Ledger:
@@ -110,10 +113,15 @@ class Ledger:
         self.path = path
         path.touch()
 
+    def all(self) -> list[dict[str, Any]]:
+        """Every entry, in the order written."""
+        text = self.path.read_text()
+        # A line still being appended has no newline yet: it is read the next time.
+        return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
+
     def entries(self, event: str = "done", **fields: Any) -> list[dict[str, Any]]:
         """Entries of this event whose fields have the given values, in the order written."""
-        entries = [json.loads(line) for line in self.path.read_text().splitlines()]
-        return [e for e in entries if e["event"] == event and all(e.get(k) == v for k, v in fields.items())]
+        return [e for e in self.all() if e["event"] == event and all(e.get(k) == v for k, v in fields.items())]
 
     def count(self, event: str = "done") -> int:
         """How many entries of this event there are, of every operation: cheap enough to poll."""

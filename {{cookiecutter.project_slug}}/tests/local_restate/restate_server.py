@@ -69,6 +69,9 @@ default-replication = {replication}
 default-num-partitions = 4
 disable-telemetry = true
 rocksdb-total-memory-size = "256 MiB"
+# A node that joins stays "suspect" for this long before the cluster places partitions on it
+# (default 5 s, for networks where nodes come and go); nodes on one machine do not.
+gossip-suspect-interval = "0s"
 {tracing}
 
 [metadata-client]

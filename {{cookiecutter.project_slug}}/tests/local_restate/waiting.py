@@ -7,6 +7,8 @@ from typing import TypeVar
 
 import httpx
 
+from . import local_http
+
 T = TypeVar("T")
 
 
@@ -26,7 +28,7 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: fl
 def answers(url: str) -> bool:
     """Whether a GET of this URL succeeds now."""
     try:
-        return httpx.get(url, timeout=1).is_success
+        return local_http.request("GET", url, timeout=1).is_success
     except httpx.TransportError:
         return False
 
