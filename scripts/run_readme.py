@@ -1,6 +1,6 @@
 """Follow a generated project's README as a user would: every shell command, in order, as written.
 
-    python -m scripts.run_readme build/restate-service
+    python -m scripts.run_readme build/restate-service [--pip]
 
 Runs in the project directory it is given (use a fresh bake: the set-up makes ``.venv`` and
 ``node_modules`` there) and prints what each command printed. How it runs them:
@@ -8,8 +8,8 @@ Runs in the project directory it is given (use a fresh bake: the set-up makes ``
 - The "Set up" section runs first, with this machine's network (uv, npm) and without the
   template's virtual environment or settings (scripts/user_shell.py: uv is on its PATH). Its
   final environment (an activated venv) carries over to every later section, as it would in
-  the user's terminal. Its sub-section ``PIP_SETUP`` (the same set-up with pip) is left out:
-  the slow tier runs it on a bake of its own (tests/test_generated_projects.py).
+  the user's terminal. It is either the uv commands, or with ``--pip`` the commands of its
+  sub-section ``PIP_SETUP`` instead (the same set-up with pip).
 - Every later section runs in one bash session inside a private network namespace
   (``unshare --map-root-user --net``, loopback only): Restate's and the service's default
   ports (8080, 9070, 9080) are free there and nothing outside can reach them, so no port in
@@ -199,10 +199,11 @@ def run(script: str, project: Path, env: dict[str, str], isolated: bool) -> subp
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
-def run_readme(project: Path) -> str:
-    """Run the README's commands in ``project``; return what they printed, or raise saying what failed."""
+def run_readme(project: Path, with_pip: bool = False) -> str:
+    """Run the README's commands in ``project``, set up with uv or ``with_pip``; return what
+    they printed, or raise saying what failed."""
     commands = readme_commands(project / "README.md")
-    setup = setup_commands(commands)
+    setup = setup_commands(commands, with_pip)
     rest = [c for c in commands if c.section not in (SETUP, *SKIPPED)]
     with tempfile.TemporaryDirectory(prefix="readme-run-") as tmp:
         logs, env_file = Path(tmp), Path(tmp) / "env"
@@ -227,6 +228,6 @@ def run_readme(project: Path) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--pip"]):
         raise SystemExit(__doc__)
-    print(run_readme(Path(sys.argv[1]).resolve()))
+    print(run_readme(Path(sys.argv[1]).resolve(), with_pip=sys.argv[2:] == ["--pip"]))

@@ -52,10 +52,13 @@ ALL_COMBINATIONS = {
 }
 ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
 # The slow tier follows the README and the CI workflow of these bakes, as written: the
-# default (all four examples) and one example alone.
-DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de+bb+vo+wf", "de")}
-# ...and runs the generated suite of the other examples alone.
-SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("bb", "vo", "wf", "ai")}
+# default (all four examples) and one example alone. The README's set-up of each: with uv,
+# or with pip, its alternative.
+DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de+bb+vo+wf", "vo")}
+README_SET_UP = {"de+bb+vo+wf": "uv", "vo": "pip"}
+# ...and runs the generated suite of the other examples alone, as `pytest --always-replay`;
+# the agent's with its slow tests too: its crash tests run in no other bake.
+SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de", "bb", "wf", "ai")}
 
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "template tests", "GIT_AUTHOR_EMAIL": "tests@example.com"}

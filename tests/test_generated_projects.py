@@ -1,12 +1,13 @@
 """Slow tier: a generated project's documented commands work as written, and its own test
 suite passes against a real restate-server.
 
-The README (its set-up with uv, and on a bake of its own with pip) and the CI workflow are
+The README (set up with uv on one bake, with pip on the other) and the CI workflow are
 followed literally in a fresh bake and a fresh virtual environment (scripts/run_readme.py,
 scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
 --slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint and type-check;
-stopping the service with SIGTERM within 2 s. Each example alone passes its whole suite with
-``pytest --slow --always-replay``; the README's bakes run its ``pytest --always-replay``.
+stopping the service with SIGTERM within 2 s. Each other example alone passes its suite with
+``pytest --always-replay`` (the agent's with ``--slow`` too); the README's bakes run its
+``pytest --always-replay``.
 """
 
 import json
@@ -20,17 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALL_COMBINATIONS, GIT_IDENTITY, Project, bake
+from conftest import DOCUMENTED_COMBINATIONS, GIT_IDENTITY, README_SET_UP, Project, bake
 
 from scripts.run_ci import run_ci
 from scripts.run_readme import (
     KEEPS_RUNNING,
     Command,
     as_script,
-    readme_commands,
     run,
     run_readme,
-    setup_commands,
 )
 from scripts.user_shell import user_environment
 
@@ -51,10 +50,17 @@ def output_of(command: str, transcript: str) -> str:
     raise AssertionError(f"no {command!r} in the transcript")
 
 
-def test_the_readme_works_as_written(fresh_project: Project) -> None:
-    transcript = run_readme(fresh_project.path)
+@pytest.mark.parametrize("name", sorted(DOCUMENTED_COMBINATIONS), ids=lambda name: f"{name}, {README_SET_UP[name]}")
+def test_the_readme_works_as_written(cookies: Any, name: str) -> None:
+    """Every command, set up with uv or with pip (README_SET_UP)."""
+    project = bake(cookies, **DOCUMENTED_COMBINATIONS[name])
+    with_pip = README_SET_UP[name] == "pip"
 
-    answers = fresh_project.answers
+    transcript = run_readme(project.path, with_pip)
+
+    assert "\n$ pip install -e . --group dev" in transcript if with_pip else "\n$ uv sync" in transcript
+    assert (project.path / "uv.lock").exists() != with_pip  # pip alone, no uv
+    answers = project.answers
     # Bare `pytest` leaves out the slow tests and the cluster-only one; --slow, only the
     # cluster-only one; on a cluster, the slow ones.
     cluster_only = answers["virtual_objects"] or answers["workflows"]
@@ -124,29 +130,11 @@ def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: An
     assert done.returncode == 0, done.stdout + done.stderr + (tmp_path / "background-0.log").read_text()
 
 
-def test_the_pip_set_up_works_as_written(cookies: Any, tmp_path: Path) -> None:
-    """The README's set-up with pip instead of uv, as written, in a fresh bake and a fresh
-    environment (with the network, as the README runner's set-up); then its quick `pytest`.
-    One example, the quickest suite: the install is the same for every choice."""
-    project = bake(cookies, **ALL_COMBINATIONS["vo"])
-    commands = readme_commands(project.path / "README.md")
-    pip = setup_commands(commands, with_pip=True)
-    assert any("pip install" in command.text for command in pip), [command.text for command in pip]
-    quick = [command for command in commands if command.text.split("#")[0].strip() == "pytest"][:1]
-    assert quick, "the README shows no bare `pytest`"
-
-    done = run(as_script([*pip, *quick], tmp_path), project.path, user_environment(), isolated=False)
-
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]
-    assert not (project.path / "uv.lock").exists()  # pip alone, no uv
-    summaries = pytest_summaries(output_of("pytest", done.stdout))
-    assert len(summaries) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", summaries[0]), summaries
-
-
 def test_the_generated_suite_passes_when_restate_replays_at_every_await(suite_project: Project) -> None:
-    """All of it (--slow), with Restate suspending and replaying at every await (--always-replay):
-    a handler that does not do the same thing again on replay fails."""
-    suite = suite_project.run("pytest", "--slow", "--always-replay", "-q", "-p", "no:cacheprovider")
+    """With Restate suspending and replaying at every await (--always-replay): a handler that
+    does not do the same thing again on replay fails. The agent's slow tests too (--slow)."""
+    slow = ["--slow"] if suite_project.answers["ai_agent"] else []
+    suite = suite_project.run("pytest", *slow, "--always-replay", "-q", "-p", "no:cacheprovider")
 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     summary = suite.stdout.strip().splitlines()[-1]

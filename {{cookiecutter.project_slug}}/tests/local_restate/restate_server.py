@@ -69,9 +69,10 @@ default-replication = {replication}
 default-num-partitions = 4
 disable-telemetry = true
 rocksdb-total-memory-size = "256 MiB"
-# A node that joins stays "suspect" for this long before the cluster places partitions on it
-# (default 5 s, for networks where nodes come and go); nodes on one machine do not.
-gossip-suspect-interval = "0s"
+# A node that joins stays "suspect" for this long before the cluster places partitions on it:
+# 5 s by default, for networks where nodes come and go; on one machine 1 s is enough (with
+# none at all, calls after a node died sometimes stalled).
+gossip-suspect-interval = "1s"
 {tracing}
 
 [metadata-client]
