@@ -134,7 +134,7 @@ def test_any_typed_answer_gives_a_valid_project_or_a_clear_refusal(
     bakes = itertools.count()
 
     @settings(
-        max_examples=100,
+        max_examples=50,
         derandomize=True,
         database=None,
         deadline=None,
