@@ -39,6 +39,7 @@ def test_a_one_way_message_arrives(ingress: Ingress, key: str) -> None:
     assert wait_for_mail(ingress, key)[0]["text"] == "hello"
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_delayed_message_arrives_after_its_delay_and_not_before(ingress: Ingress, key: str) -> None:
     sent_at = time.time()
     ingress.call_ok("/BuildingBlocks/send_later", {"to": key, "text": "later", "delay_ms": 200})
@@ -58,6 +59,7 @@ def test_an_awakeable_resolved_by_another_call_unblocks_the_waiting_handler(ingr
     assert ingress.attach(waiting) == {"answer": "yes", "outcome": "answered"}
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_without_an_answer_the_timer_wins_the_race(ingress: Ingress, key: str) -> None:
     body = {"approver": key, "question": "Ship it?", "timeout_ms": 100}
     # At most 5 s: were the timer not in the race, the handler would wait for an answer for ever.
@@ -127,6 +129,7 @@ def test_cancelling_a_hold_ends_it_as_cancelled_and_lets_the_mail_in(ingress: In
     assert ingress.http.get(f"/restate/invocation/{hold}/attach").json() == ended.json()
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_send_later_returns_the_id_of_the_delivery_to_attach_to(ingress: Ingress, key: str) -> None:
     ingress.call_ok("/BuildingBlocks/call", {"to": key, "text": "first"})
     delivery = ingress.call_ok("/BuildingBlocks/send_later", {"to": key, "text": "later", "delay_ms": 100})
@@ -148,6 +151,7 @@ def test_a_cancelled_delayed_message_is_dropped(ingress: Ingress, admin: Admin, 
     assert (response.status_code, response.json()["message"]) == (404, "not found")
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_durable_sleep_wakes_after_its_duration(ingress: Ingress) -> None:
     assert ingress.call_ok("/BuildingBlocks/sleep", {"milliseconds": 100})["slept_ms"] >= 100
 

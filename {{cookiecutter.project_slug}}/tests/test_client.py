@@ -1,9 +1,11 @@
 """Calling the service from Python: client.py's calls, through Restate, with the SDK's typed client."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import contextlib
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
+import pytest
 import restate
 from local_restate.clients import Ingress{% if cookiecutter.workflows or cookiecutter.durable_execution %}, Ledger{% endif %}
 
@@ -18,21 +20,37 @@ from {{ cookiecutter.package_name }}.workflows import User
 T = TypeVar("T")
 
 
-def through_restate(ingress: Ingress, calls: Callable[[restate.RestateClient], Awaitable[T]]) -> T:
-    """Run ``calls`` with a client of the tests' Restate."""
+class ThroughRestate:
+    """Runs calls with one client of the tests' Restate, open on one event loop for the module,
+    as an app keeps one client: each new client loads its TLS certificates (~50 ms)."""
 
-    async def with_client() -> T:
-        async with restate.create_client(ingress.server.ingress_url) as restate_client:
-            return await calls(restate_client)
+    def __init__(self, ingress_url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.open = contextlib.AsyncExitStack()
+        self.client = self.loop.run_until_complete(self.open.enter_async_context(restate.create_client(ingress_url)))
 
-    return asyncio.run(with_client())
+    def __call__(self, calls: Callable[[restate.RestateClient], Coroutine[Any, Any, T]]) -> T:
+        return self.loop.run_until_complete(calls(self.client))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.open.aclose())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def through_restate(ingress: Ingress) -> Iterator[ThroughRestate]:
+    through = ThroughRestate(ingress.server.ingress_url)
+    yield through
+    through.close()
 {%- if cookiecutter.durable_execution %}
 
 
-def test_a_request_response_call_returns_the_handlers_result(ingress: Ingress, ledger: Ledger, key: str) -> None:
+def test_a_request_response_call_returns_the_handlers_result(
+    through_restate: ThroughRestate, ledger: Ledger, key: str
+) -> None:
     request = SubscriptionRequest(user_id=key, payment_method="pm_card_visa", subscriptions=["Netflix"])
 
-    result = through_restate(ingress, lambda c: client.subscribe(c, request, idempotency_key=key))
+    result = through_restate(lambda c: client.subscribe(c, request, idempotency_key=key))
 
     assert result.subscriptions == {"Netflix": "SUCCESS"}
     assert len(ledger.entries(operation=f"subscription:{key}:Netflix")) == 1
@@ -40,12 +58,14 @@ def test_a_request_response_call_returns_the_handlers_result(ingress: Ingress, l
 {%- if cookiecutter.building_blocks %}
 
 
-def test_a_one_way_send_with_an_idempotency_key_starts_once(ingress: Ingress, key: str) -> None:
+def test_a_one_way_send_with_an_idempotency_key_starts_once(
+    through_restate: ThroughRestate, ingress: Ingress, key: str
+) -> None:
     async def post_twice(c: restate.RestateClient) -> tuple[str, str]:
         first = await client.post(c, key, "once", idempotency_key=f"{key}-1")
         return first, await client.post(c, key, "once", idempotency_key=f"{key}-1")
 
-    first, again = through_restate(ingress, post_twice)
+    first, again = through_restate(post_twice)
 
     assert first == again
     ingress.attach(first)
@@ -54,19 +74,21 @@ def test_a_one_way_send_with_an_idempotency_key_starts_once(ingress: Ingress, ke
 {%- if cookiecutter.virtual_objects %}
 
 
-def test_a_call_to_a_virtual_object_is_typed(ingress: Ingress, key: str) -> None:
-    greeting = through_restate(ingress, lambda c: client.greet_by_name(c, key, "Hi", idempotency_key=key))
+def test_a_call_to_a_virtual_object_is_typed(through_restate: ThroughRestate, key: str) -> None:
+    greeting = through_restate(lambda c: client.greet_by_name(c, key, "Hi", idempotency_key=key))
 
     assert greeting.count == 1
 {%- endif %}
 {%- if cookiecutter.workflows %}
 
 
-def test_attaching_to_a_workflow_returns_the_first_runs_result(ingress: Ingress, ledger: Ledger, key: str) -> None:
+def test_attaching_to_a_workflow_returns_the_first_runs_result(
+    through_restate: ThroughRestate, ingress: Ingress, ledger: Ledger, key: str
+) -> None:
     user = User(name="Kim", email="kim@example.com")
-    started = through_restate(ingress, lambda c: client.start_signup(c, key, user))
+    started = through_restate(lambda c: client.start_signup(c, key, user))
     secret = ledger.wait_for(operation=f"email:{key}")["secret"]
-    assert through_restate(ingress, lambda c: client.signup_status(c, key)).startswith("waiting")
+    assert through_restate(lambda c: client.signup_status(c, key)).startswith("waiting")
     ingress.call_ok(f"/UserSignup/{key}/click", {"secret": secret})
 
     assert asyncio.run(client.signup_result(key, ingress.server.ingress_url)) is True
@@ -76,9 +98,9 @@ def test_attaching_to_a_workflow_returns_the_first_runs_result(ingress: Ingress,
 {%- if cookiecutter.ai_agent %}
 
 
-def test_a_turn_of_the_agent_is_typed(ingress: Ingress, key: str) -> None:
+def test_a_turn_of_the_agent_is_typed(through_restate: ThroughRestate, key: str) -> None:
     question = "Where is my order A-1002?"
-    answer = through_restate(ingress, lambda c: client.ask_agent(c, key, question, idempotency_key=key))
+    answer = through_restate(lambda c: client.ask_agent(c, key, question, idempotency_key=key))
 
     assert answer.model == "offline"
     assert "A-1002" in answer.answer

@@ -89,6 +89,7 @@ def test_add_runs_each_step_exactly_once_despite_failures(ingress: Ingress, ledg
     assert len(ledger.entries("attempt", operation=f"subscription:{key}:Netflix")) == 2
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_add_resumes_after_the_service_process_is_killed(
     ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
 ) -> None:
@@ -107,6 +108,7 @@ def test_add_resumes_after_the_service_process_is_killed(
     assert_each_effect_happened_once(ledger, key, ingress.attach(invocation))
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_step_run_again_after_a_crash_right_after_its_effect_makes_no_second_effect(
     ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
 ) -> None:
@@ -156,6 +158,7 @@ def test_a_sold_out_subscription_gets_409_and_the_steps_before_it_are_undone_new
     assert len(ledger.entries("attempt", operation=f"cancel-subscription:{key}:Netflix")) == 2
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_subscription_that_keeps_failing_is_given_up_after_max_attempts_and_undone(
     ingress: Ingress,
     admin: Admin,
@@ -229,6 +232,7 @@ def test_the_attempts_made_while_the_service_is_down_count_toward_max_attempts(
     ]
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_crash_while_undoing_resumes_and_undoes_each_step_once(
     ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
 ) -> None:

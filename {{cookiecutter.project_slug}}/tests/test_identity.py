@@ -1,6 +1,6 @@
 """Request identity: the service answers Restate's signed requests and refuses unsigned ones."""
 
-import httpx
+from local_restate import local_http
 from local_restate.clients import Admin
 from local_restate.service_process import ServiceProcess
 
@@ -13,6 +13,6 @@ def test_restate_signs_its_requests_and_the_service_accepts_them(admin: Admin, s
 
 
 def test_an_unsigned_request_to_the_service_is_refused(service: ServiceProcess) -> None:
-    assert httpx.get(f"{service.url}/discover", headers=MANIFEST).status_code == 401
-    invoke = httpx.post(f"{service.url}/invoke/AnyService/any_handler", content=b"")
+    assert local_http.request("GET", f"{service.url}/discover", headers=MANIFEST).status_code == 401
+    invoke = local_http.request("POST", f"{service.url}/invoke/AnyService/any_handler", content=b"")
     assert invoke.status_code == 401

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_restate import local_http
 {%- if in_flight != "greet" %}
 from local_restate.clients import Admin, Ingress, Ledger
 {%- else %}
@@ -300,7 +301,7 @@ class Served:
             return answers(f"{self.url}/health")
 
         wait_for(serving, 30, f"{self.command} serving")
-        manifest = httpx.get(f"{self.url}/discover", headers={"accept": MANIFEST}).json()
+        manifest = local_http.request("GET", f"{self.url}/discover", headers={"accept": MANIFEST}).json()
         return sorted(service["name"] for service in manifest["services"])
 
     def output(self, timeout: float = 10) -> str:
@@ -390,7 +391,7 @@ class Background:
             command, cwd=self.dev_copy, env=self.admin_env, stderr=subprocess.PIPE, text=True, start_new_session=True
         )
         output = Lines(self.dev)
-        with httpx.Client(base_url=restate_server.ingress_url) as ingress:
+        with local_http.client(base_url=restate_server.ingress_url) as ingress:
             output.wait_for("--dev: registered")
             before = call_removed(ingress, "before", self.DEV_PREFIX, timeout=30)
             remove_the_handler(self.dev_copy)
@@ -604,7 +605,7 @@ def test_the_readme_register_command_tells_restate_about_a_removed_handler(
     # The service without the handler, at an address Restate knows with it.
     service_process.kill(signal.SIGTERM)
     background.without.start()
-    ingress = httpx.Client(base_url=restate_server.ingress_url)  # the node that registers: no delay
+    ingress = local_http.client(base_url=restate_server.ingress_url)  # the node that registers: no delay
     try:
         register = shlex.split(readme_line("npx restate deployments register"))
         assert register[:2] == ["npx", "restate"] and "http://localhost:9080" in register
@@ -621,7 +622,8 @@ def test_the_readme_register_command_tells_restate_about_a_removed_handler(
         deployment = json.loads(re.findall(r"-d '(\{.*?\})'", curl)[0])
         assert deployment["uri"] == "http://localhost:9080"
         deployment["uri"] = service_process.url
-        httpx.post(f"{restate_server.admin_url}/deployments", json=deployment, timeout=30).raise_for_status()
+        url = f"{restate_server.admin_url}/deployments"
+        local_http.request("POST", url, json=deployment, timeout=30).raise_for_status()
         assert call_removed(ingress, key, timeout=30).status_code != 404
     finally:
         ingress.close()
@@ -639,7 +641,7 @@ def test_the_readme_serve_commands_and_an_installed_package_stop_within_2_s_of_s
     for each in served:
         assert each.services() == SERVICES
     # An open connection, as Restate keeps, must not hold the stop up.
-    with httpx.Client() as client:
+    with local_http.client() as client:
         for each in served:
             client.get(f"{each.url}/health")
         stopping = time.monotonic()

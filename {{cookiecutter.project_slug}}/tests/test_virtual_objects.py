@@ -2,7 +2,6 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from local_restate.clients import Admin, Ingress, assert_rejected_as_bad_input
 from local_restate.service_process import ServiceProcess
@@ -18,6 +17,7 @@ def test_greet_and_ungreet_count_per_key(ingress: Ingress, key: str) -> None:
     assert ingress.call_ok(f"/Greeter/{key}/count") == 1
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_concurrent_greets_to_one_key_are_serialized(ingress: Ingress, key: str) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(lambda _: ingress.call_ok(f"/Greeter/{key}/greet", {}), range(20)))
@@ -49,10 +49,11 @@ def test_a_repeated_call_with_an_idempotency_key_counts_once(ingress: Ingress, k
 @pytest.mark.usefixtures("service")
 def test_the_idempotency_retention_reaches_restate(admin: Admin) -> None:
     # What virtual_objects.py declares is what Restate applies: the registered service's settings.
-    settings = httpx.get(f"{admin.server.admin_url}/services/Greeter").json()
+    settings = admin.service("Greeter")
     assert settings["idempotency_retention"] == "1h"
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_state_survives_a_restart_of_the_service(ingress: Ingress, service_process: ServiceProcess, key: str) -> None:
     ingress.call_ok(f"/Greeter/{key}/greet", {})
     ingress.call_ok(f"/Greeter/{key}/greet", {})

@@ -4,7 +4,6 @@ and can be queried."""
 import time
 from typing import Any
 
-import httpx
 import pytest
 from local_restate.clients import Admin, Ingress, Ledger, assert_rejected_as_bad_input
 from local_restate.service_process import ServiceProcess
@@ -62,6 +61,7 @@ def test_a_second_run_with_the_same_id_does_not_run_again(ingress: Ingress, ledg
     assert len(ledger.entries(operation=f"email:{key}")) == 1
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_the_waiting_workflow_survives_a_restart_of_the_service(
     ingress: Ingress, ledger: Ledger, service_process: ServiceProcess, key: str
 ) -> None:
@@ -96,6 +96,7 @@ def test_a_click_on_a_signup_that_is_not_waiting_for_one_is_refused(
     assert_rejected_as_bad_input(admin, late, "not waiting for a click", status=409, sent="clicked-too-late")
 
 
+@pytest.mark.slow  # pytest --slow runs it
 def test_a_link_not_clicked_in_time_expires(ingress: Ingress, ledger: Ledger, admin: Admin, key: str) -> None:
     signup = {"name": "Sam", "email": "sam@example.com", "link_valid_seconds": 0.02}
     invocation = ingress.send(f"/UserSignup/{key}/run", signup)
@@ -142,6 +143,6 @@ def test_a_link_that_expires_while_the_service_is_down_has_expired_when_it_is_ba
 @pytest.mark.usefixtures("service")
 def test_the_retention_settings_reach_restate(admin: Admin) -> None:
     # What workflows.py declares is what Restate applies: the registered service's settings.
-    settings = httpx.get(f"{admin.server.admin_url}/services/UserSignup").json()
+    settings = admin.service("UserSignup")
     assert settings["workflow_completion_retention"] == "1h"
     assert settings["journal_retention"] == "1h"

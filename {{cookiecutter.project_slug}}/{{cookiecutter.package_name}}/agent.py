@@ -174,10 +174,10 @@ durable_agent = RestateAgent(agent)
 # --- The session: a virtual object per conversation. ---
 support_agent = restate.VirtualObject(
     "SupportAgent",
-    # A failed step (a tool, a model call) is retried after 10 ms, then twice as long each time,
+    # A failed step (a tool, a model call) is retried after 1 ms, then twice as long each time,
     # at most a second apart. For a real model, start slower: providers ask for seconds.
     invocation_retry_policy=restate.InvocationRetryPolicy(
-        initial_interval=timedelta(milliseconds=10), exponentiation_factor=2, max_interval=timedelta(seconds=1)
+        initial_interval=timedelta(milliseconds=1), exponentiation_factor=2, max_interval=timedelta(seconds=1)
     ),
     invocation_context_managers=[{% if cookiecutter.tracing %}tracing.invocation_span, {% endif %}answer_bad_input_with_400],
 )

@@ -249,7 +249,7 @@ blocks = restate.Service(
     # waits from 500 ms up to a minute). In production, start at a second or more, cap at
     # minutes and set max_attempts, so that a system in trouble gets room to recover.
     invocation_retry_policy=restate.InvocationRetryPolicy(
-        initial_interval=timedelta(milliseconds=10), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
+        initial_interval=timedelta(milliseconds=1), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
     ),
     invocation_context_managers=[{% if cookiecutter.tracing %}tracing.invocation_span, {% endif %}answer_bad_input_with_400],
 )

@@ -82,8 +82,8 @@ from . import external_systems{% if cookiecutter.tracing %}, tracing{% endif %}
 from .bad_input import answer_bad_input_with_400
 
 # A step given retry options retries on a schedule of its own, the first retry after 50 ms
-# unless told otherwise: here after 10 ms, then twice as long each time, like the service.
-RETRY_AFTER = timedelta(milliseconds=10)
+# unless told otherwise: here after 1 ms, then twice as long each time, like the service.
+RETRY_AFTER = timedelta(milliseconds=1)
 # Subscribing gives up after this many attempts (every attempt Restate makes counts: see above).
 SUBSCRIBE_ATTEMPTS = 5
 
@@ -104,12 +104,12 @@ class SubscriptionResult(BaseModel):
 
 subscription_service = restate.Service(
     "SubscriptionService",
-    # The stand-ins fail at random and recover at once: retry after 10 ms, then twice as long
+    # The stand-ins fail at random and recover at once: retry after 1 ms, then twice as long
     # each time, at most 200 ms apart. (Restate's default, 500 ms growing to a minute, makes
     # a demo with FAILURE_RATE=0.5 take minutes.) In production, start at a second or more,
     # cap at minutes and set max_attempts, so that a system in trouble gets room to recover.
     invocation_retry_policy=restate.InvocationRetryPolicy(
-        initial_interval=timedelta(milliseconds=10), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
+        initial_interval=timedelta(milliseconds=1), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
     ),
     invocation_context_managers=[{% if cookiecutter.tracing %}tracing.invocation_span, {% endif %}answer_bad_input_with_400],
 )
@@ -160,7 +160,7 @@ async def subscribe(ctx: restate.Context, user_id: str, subscription: str, payme
         return await ctx.run_typed(
             f"subscribe to {subscription}",
             external_systems.create_subscription,
-            # Retried after 10 ms, then twice as long each time; gives up after the fifth attempt.
+            # Retried after 1 ms, then twice as long each time; gives up after the fifth attempt.
             restate.RunOptions(max_attempts=SUBSCRIBE_ATTEMPTS, initial_retry_interval=RETRY_AFTER),
             user_id=user_id,
             subscription=subscription,

@@ -78,7 +78,7 @@ user_signup = restate.Workflow(
     # waits from 500 ms up to a minute). In production, start at a second or more, cap at
     # minutes and set max_attempts, so that a system in trouble gets room to recover.
     invocation_retry_policy=restate.InvocationRetryPolicy(
-        initial_interval=timedelta(milliseconds=10), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
+        initial_interval=timedelta(milliseconds=1), exponentiation_factor=2, max_interval=timedelta(milliseconds=200)
     ),
     # How long Restate keeps the journal of a finished call (its steps, and its input: here an
     # email address) to look at in its UI. Its default is a day: shorten it where inputs hold

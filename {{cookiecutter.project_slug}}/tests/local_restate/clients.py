@@ -95,6 +95,13 @@ class Admin:
             rows: list[dict[str, Any]] = response.json()["rows"]
             return rows
 
+    def service(self, name: str) -> dict[str, Any]:
+        """What Restate holds of a registered service: its handlers and settings (retention, ...)."""
+        response = local_http.request("GET", f"{self.server.admin_url}/services/{name}")
+        response.raise_for_status()
+        service: dict[str, Any] = response.json()
+        return service
+
     def invocation(self, invocation_id: str) -> dict[str, Any]:
         """An invocation's row in ``sys_invocation`` (status, retry count, completion, ...)."""
         rows = self.query(f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'")

@@ -214,12 +214,13 @@ class RestateServer:
         """SIGKILL one node: the rest of the cluster carries on."""
         node.stop(signal.SIGKILL)
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM: each node shuts down cleanly. SIGKILL: at once, for data about to be deleted."""
         # All at once: a cluster's nodes then stop together rather than wait for each other.
         for node in self.nodes:
-            node.send_signal(signal.SIGTERM)
+            node.send_signal(sig)
         for node in self.nodes:
-            node.stop()
+            node.stop(sig)
 
     def restart(self) -> None:
         """Stop and start again on the same data and ports: what it stored must still be there."""

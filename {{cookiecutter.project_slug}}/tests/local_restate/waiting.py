@@ -14,15 +14,18 @@ T = TypeVar("T")
 
 def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.02) -> T:
     """Call ``predicate`` until it returns something true, and return that; after ``timeout``
-    seconds, fail saying ``what`` did not happen."""
+    seconds, fail saying ``what`` did not happen. It asks again after 1 ms, then twice as long
+    each time up to ``interval``: most waits here end within milliseconds."""
     deadline = time.monotonic() + timeout
+    pause = min(0.001, interval)
     while True:
         result = predicate()
         if result:
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(interval)
+        time.sleep(pause)
+        pause = min(pause * 2, interval)
 
 
 def answers(url: str) -> bool:
