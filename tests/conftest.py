@@ -51,9 +51,9 @@ ALL_COMBINATIONS = {
     for chosen in itertools.combinations(EXAMPLES[:-1], size)
 }
 ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
-# The slow tier follows the README and the CI workflow of these bakes, as written: the
-# default (all four examples) and one example alone. The README's set-up of each: with uv,
-# or with pip, its alternative.
+# The slow tier follows the README of these bakes as written (and the CI workflow of the
+# first): the default (all four examples) and one example alone. The README's set-up of each:
+# with uv, or with pip, its alternative.
 DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de+bb+vo+wf", "vo")}
 README_SET_UP = {"de+bb+vo+wf": "uv", "vo": "pip"}
 # ...and runs the generated suite of the other examples alone, as `pytest --always-replay`;
@@ -190,12 +190,6 @@ def project(request: pytest.FixtureRequest, baked: Any) -> Project:
 def suite_project(request: pytest.FixtureRequest, baked: Any) -> Project:
     result: Project = baked(request.param)
     return result
-
-
-@pytest.fixture(params=sorted(DOCUMENTED_COMBINATIONS), ids=str)
-def fresh_project(request: pytest.FixtureRequest, cookies: Any) -> Project:
-    """A bake of its own, as a user gets it: nothing has run in it yet."""
-    return bake(cookies, **DOCUMENTED_COMBINATIONS[request.param])
 
 
 @pytest.fixture(scope="session")
