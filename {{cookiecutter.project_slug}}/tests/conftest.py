@@ -13,9 +13,9 @@ A test asks for what it talks to, by name:
 
 Restate starts only if a collected test needs it, as soon as pytest finds the first such test,
 so it boots while pytest collects the rest; the service's process starts with the session, to
-import the app meanwhile. The service runs with deterministic failure
-injection on (every call to an external system fails once before it succeeds), so every test
-also proves that Restate retries and that journaled steps are not repeated.
+import the app meanwhile. The service runs with deterministic failure injection on (every call
+to an external system fails once before it succeeds), so every test also proves that Restate
+retries and that journaled steps are not repeated.
 """
 
 import gc
