@@ -2,12 +2,12 @@
 suite passes against a real restate-server.
 
 The README (set up with uv on one bake, with pip on the other) and the CI workflow (of the
-first) are followed literally in a fresh bake and a fresh virtual environment (scripts/run_readme.py,
-scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
---slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint and type-check;
-stopping the service with SIGTERM within 2 s. Each other example alone passes its suite with
-``pytest --always-replay`` (the agent's with ``--slow`` too); the README's bakes run its
-``pytest --always-replay``.
+first) are followed literally in a fresh bake and a fresh virtual environment
+(scripts/run_readme.py, scripts/run_ci.py): set-up, serving, registering, every curl, bare
+``pytest``, ``pytest --slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint
+and type-check; stopping the service with SIGTERM within 2 s. Each other example alone
+passes its suite with ``pytest --always-replay`` (the agent's with ``--slow`` too); the
+README's bakes run its ``pytest --always-replay``.
 """
 
 import json
