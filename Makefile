@@ -57,9 +57,9 @@ demo: $(VENV)/.installed $(UV)
 	$(BIN)/cookiecutter . --no-input --output-dir build
 	$(BIN)/python -m scripts.run_readme build/restate-service
 
-# Four workers on two cores: the slow tier's runs wait on installs and servers much of the time.
+# Three workers on two cores: the slow tier's runs wait on installs and servers much of the time.
 test: setup lint
-	$(BIN)/python -m pytest -n 4 --dist worksteal --durations=25
+	$(BIN)/python -m pytest -n 3 --dist worksteal --durations=25
 
 test-fast: setup lint
 	$(BIN)/python -m pytest -m "not slow"
