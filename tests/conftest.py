@@ -161,8 +161,8 @@ def schema_errors(path: Path, schema: str) -> list[str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest first (the README runs, then the rest of the slow tier), so that with two
-    workers none of them starts last and keeps the other waiting."""
+    """The longest first (the README runs, then the rest of the slow tier), so that with
+    `make test`'s workers none of them starts last and keeps the others waiting."""
     items.sort(key=lambda item: 0 if "readme_works" in item.name else 1 if item.get_closest_marker("slow") else 2)
 
 
