@@ -10,6 +10,7 @@ import contextlib
 import functools
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -52,8 +53,8 @@ ALL_COMBINATIONS = {
 }
 ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
 # The slow tier follows the README of these bakes as written (and the CI workflow of the
-# first): the default (all four examples) and one example alone. The README's set-up of each:
-# with uv, or with pip, its alternative.
+# second, the smaller): the default (all four examples) and one example alone. The README's
+# set-up of each: with uv, or with pip, its alternative.
 DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de+bb+vo+wf", "vo")}
 README_SET_UP = {"de+bb+vo+wf": "uv", "vo": "pip"}
 # ...and runs the generated suite of the other examples alone, as `pytest --always-replay`;
@@ -194,8 +195,14 @@ def suite_project(request: pytest.FixtureRequest, baked: Any) -> Project:
 
 @pytest.fixture(scope="session")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mypy cache for all bakes: the SDK is analysed once, not fifteen times."""
-    return tmp_path_factory.mktemp("mypy-cache")
+    """One mypy cache for all bakes, and for all of `make test`'s workers: the SDK, pydantic
+    and pydantic-ai are analysed about once, not once per bake or per worker. The cache is
+    SQLite in write-ahead-log mode: concurrent mypy runs wait for each other's writes."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: no workers to share with
+        return tmp_path_factory.mktemp("mypy-cache")
+    shared = tmp_path_factory.getbasetemp().parent / "mypy-cache"  # the workers' common base
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(scope="session", autouse=True)
