@@ -7,6 +7,7 @@ generated project's own test suite against a real restate-server.
 
 import ast
 import contextlib
+import fcntl
 import functools
 import itertools
 import json
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,10 @@ SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de", "bb", "wf"
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "template tests", "GIT_AUTHOR_EMAIL": "tests@example.com"}
 GIT_IDENTITY |= {"GIT_COMMITTER_NAME": "template tests", "GIT_COMMITTER_EMAIL": "tests@example.com"}
+
+
+# `mypy .` in a project (the mypy fixture): what it printed and its exit status.
+Mypy = Callable[[Path], subprocess.CompletedProcess[str]]
 
 
 @dataclass
@@ -194,15 +199,24 @@ def suite_project(request: pytest.FixtureRequest, baked: Any) -> Project:
 
 
 @pytest.fixture(scope="session")
-def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mypy cache for all bakes, and for all of `make test`'s workers: the SDK, pydantic
-    and pydantic-ai are analysed about once, not once per bake or per worker. The cache is
-    SQLite in write-ahead-log mode: concurrent mypy runs wait for each other's writes."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: no workers to share with
-        return tmp_path_factory.mktemp("mypy-cache")
-    shared = tmp_path_factory.getbasetemp().parent / "mypy-cache"  # the workers' common base
-    shared.mkdir(exist_ok=True)
-    return shared
+def mypy(tmp_path_factory: pytest.TempPathFactory) -> Mypy:
+    """`mypy .` in a project, over one cache for all bakes and all of `make test`'s workers, one
+    run at a time: the first analyses the SDK, pydantic and pydantic-ai, the others find them
+    in the cache. Side by side, each run would analyse them again (a minute of CPU each)."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        cache = tmp_path_factory.getbasetemp().parent / "mypy-cache"  # the workers' common base
+        cache.mkdir(exist_ok=True)
+    else:
+        cache = tmp_path_factory.mktemp("mypy-cache")
+    lock = cache.with_name("mypy-cache.lock")
+
+    def run(project: Path) -> subprocess.CompletedProcess[str]:
+        with lock.open("a") as turn:
+            fcntl.flock(turn, fcntl.LOCK_EX)  # let go when the file closes
+            command = [sys.executable, "-m", "mypy", "--cache-dir", str(cache), "."]
+            return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=600, check=False)
+
+    return run
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, MODULES, TEMPLATE, Project, bake, schema_errors
+from conftest import EXAMPLES, MODULES, TEMPLATE, Mypy, Project, bake, schema_errors
 
 from scripts.run_readme import readme_commands, setup_commands
 
@@ -155,8 +155,8 @@ def test_the_readme_shows_only_the_chosen_examples(project: Project) -> None:
             assert (f"localhost:8080/{service}/" in readme) == project.answers[example], service
 
 
-def test_mypy_strict_passes(project: Project, mypy_cache: Path) -> None:
-    typecheck = project.run("mypy", "--cache-dir", str(mypy_cache), ".")
+def test_mypy_strict_passes(project: Project, mypy: Mypy) -> None:
+    typecheck = mypy(project.path)
     assert typecheck.returncode == 0, typecheck.stdout
 
 

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import bake_typed
+from conftest import Mypy, bake_typed
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -104,13 +104,11 @@ LONG_NAMES = {
 
 
 @pytest.mark.parametrize("answers", LONG_NAMES.values(), ids=LONG_NAMES.keys())
-def test_a_long_name_passes_ruff_and_mypy(answers: dict[str, str], tmp_path: Path, mypy_cache: Path) -> None:
+def test_a_long_name_passes_ruff_and_mypy(answers: dict[str, str], tmp_path: Path, mypy: Mypy) -> None:
     project = bake_typed(answers, tmp_path)
     assert project is not None
     assert ruff(project) == 0
-    typecheck = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache), "."], cwd=project, capture_output=True, text=True
-    )
+    typecheck = mypy(project)
     assert typecheck.returncode == 0, typecheck.stdout
 
 

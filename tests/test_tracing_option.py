@@ -7,12 +7,11 @@ generated suite of a bake with tracing, its span tests (``tests/test_tracing.py`
 """
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ALL_COMBINATIONS, Project, schema_errors
+from conftest import ALL_COMBINATIONS, Mypy, Project, schema_errors
 from packaging.requirements import Requirement
 from test_project_tooling import NOT_FOR_MYPY, declared, hook_dependencies
 
@@ -52,14 +51,15 @@ def test_without_tracing_no_tracing_code_dependency_or_viewer_is_generated(baked
 
 
 @pytest.mark.parametrize("name", LINTED)
-def test_with_tracing_the_project_passes_ruff_and_mypy(baked: Any, mypy_cache: Path, name: str) -> None:
+def test_with_tracing_the_project_passes_ruff_and_mypy(baked: Any, mypy: Mypy, name: str) -> None:
     project = traced(baked, name)
     for path in TRACING_FILES:
         assert (project.path / path.format(package=project.answers["package_name"])).is_file(), path
-    checks = [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", "--cache-dir", str(mypy_cache), ".")]
-    for check in checks:
+    for check in [("ruff", "check", "."), ("ruff", "format", "--check", ".")]:
         done = project.run(*check)
         assert done.returncode == 0, f"{' '.join(check)}\n{done.stdout}{done.stderr}"
+    typecheck = mypy(project.path)
+    assert typecheck.returncode == 0, typecheck.stdout + typecheck.stderr
 
 
 def test_with_tracing_the_dependencies_are_declared_and_the_type_check_hook_has_them(baked: Any) -> None:
