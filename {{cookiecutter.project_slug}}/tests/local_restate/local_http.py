@@ -3,6 +3,11 @@
 import ssl
 from typing import Any
 
+# httpx imports httpcore, which makes eight loggers, at the first request. Imported here, as
+# the tests are collected: in a thread's first request (test_serving.py's background work)
+# it could happen while pytest, starting a test, goes over all loggers, which it does without
+# logging's lock ("RuntimeError: dictionary changed size during iteration").
+import httpcore  # noqa: F401
 import httpx
 
 # httpx loads its bundle of certificates for every new client: ~50 ms of CPU each, spent on
