@@ -166,10 +166,32 @@ def schema_errors(path: Path, schema: str) -> list[str]:
     ]
 
 
+def cost(item: pytest.Item) -> int:
+    """How long a test takes, roughly, as a rank: the README runs (minutes), the CI workflow
+    run, the rest of the slow tier, then the fast tier."""
+    if "readme_works" in item.name:
+        return 0
+    if "ci_workflow_runs" in item.name:
+        return 1
+    return 2 if item.get_closest_marker("slow") else 3
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest first (the README runs, then the rest of the slow tier), so that with
-    `make test`'s workers none of them starts last and keeps the others waiting."""
-    items.sort(key=lambda item: 0 if "readme_works" in item.name else 1 if item.get_closest_marker("slow") else 2)
+    """The order for `make test`'s workers (pytest-xdist, --dist worksteal): it hands each worker
+    one contiguous share of this list, and a worker that runs out takes the end of another's.
+    So the slow tests are dealt out, longest first, to the start of each share, and the fast
+    tier, in its order (bakes are reused within a share), fills the rest: no README run waits
+    behind another, and none starts last, keeping the others waiting."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    slow = sorted((item for item in items if cost(item) < 3), key=cost)
+    fast = iter([item for item in items if cost(item) == 3])
+    shares: list[list[pytest.Item]] = [slow[worker::workers] for worker in range(workers)]
+    left = len(items)
+    for worker, share in enumerate(shares):
+        size = left // (workers - worker)  # as worksteal sizes the shares
+        share.extend(itertools.islice(fast, max(0, size - len(share))))
+        left -= size
+    items[:] = [item for share in shares for item in share] + list(fast)
 
 
 @pytest.fixture(scope="session")
