@@ -27,6 +27,7 @@ TAKEN_NAMES = {
     "pydantic_core",
     "cryptography",
     "httpx",
+    "httpcore",
     "hypothesis",
     "pytest",
     "mypy",
