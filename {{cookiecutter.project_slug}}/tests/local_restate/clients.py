@@ -145,10 +145,9 @@ class Ledger:
 def assert_rejected_as_bad_input(
     admin: Admin, response: httpx.Response, *mentions: str, status: int = 400, sent: Any = None
 ) -> None:
-    """Bad input gets a 4xx at once, naming the problem but never repeating ``sent`` (the offending
-    value), and ends the invocation: Restate will not retry it."""
+    """Bad input gets a 4xx naming the problem but never repeating ``sent`` (the offending value),
+    and ends the invocation: Restate will not retry it."""
     assert response.status_code == status, f"{response.status_code} {response.text}"
-    assert response.elapsed.total_seconds() < 1, response.elapsed
     message = response.json()["message"]
     for mention in mentions:
         assert mention in message, f"{mention!r} not in {message!r}"
