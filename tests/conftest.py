@@ -224,7 +224,7 @@ def suite_project(request: pytest.FixtureRequest, baked: Any) -> Project:
 def mypy(tmp_path_factory: pytest.TempPathFactory) -> Mypy:
     """`mypy .` in a project, over one cache for all bakes and all of `make test`'s workers, one
     run at a time: the first analyses the SDK, pydantic and pydantic-ai, the others find them
-    in the cache. Side by side, each run would analyse them again (a minute of CPU each)."""
+    in the cache. Side by side, each run would analyse them again (20 to 40 s of CPU each)."""
     if "PYTEST_XDIST_WORKER" in os.environ:
         cache = tmp_path_factory.getbasetemp().parent / "mypy-cache"  # the workers' common base
         cache.mkdir(exist_ok=True)
