@@ -9,8 +9,8 @@ Runs in the project directory it is given (use a fresh bake: the set-up makes ``
   template's virtual environment or settings (scripts/user_shell.py: uv is on its PATH). Its
   final environment (an activated venv) carries over to every later section, as it would in
   the user's terminal. It is either the uv commands, or with ``--pip`` the commands of its
-  sub-section ``PIP_SETUP`` instead (the same set-up with pip), followed by the sections
-  that use what it installed (``AFTER_PIP_SETUP``) and no others.
+  sub-section ``PIP_SETUP`` instead (the same set-up with pip). From Python, ``run_readme``
+  can follow only some sections after it.
 - Every later section runs in one bash session inside a private network namespace
   (``unshare --map-root-user --net``, loopback only): Restate's and the service's default
   ports (8080, 9070, 9080) are free there and nothing outside can reach them, so no port in
@@ -30,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +39,6 @@ from scripts.user_shell import user_environment
 KEEPS_RUNNING = "# keeps running; Ctrl+C stops it"
 SETUP = "Set up"
 PIP_SETUP = "Or with pip"  # a sub-section of SETUP: the alternative to its uv commands
-# After the pip set-up, the Test section: it runs every tool the set-up installs, and the slow
-# tests serve the package with the README's commands. The other sections' commands are the same
-# whichever set-up made the venv.
-AFTER_PIP_SETUP = ("Test",)
 SKIPPED = {"Run with Docker": "no Docker engine here (hadolint and the Compose schema check those files)"}
 # What a background command serves, found by the program it runs, and how long it may take to stop.
 RESTATE_READY = ("http://localhost:9070/health", "http://localhost:8080/restate/health")
@@ -204,14 +201,17 @@ def run(script: str, project: Path, env: dict[str, str], isolated: bool) -> subp
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
-def run_readme(project: Path, with_pip: bool = False) -> str:
-    """Run the README's commands in ``project``, set up with uv or ``with_pip``; return what
-    they printed, or raise saying what failed."""
+def run_readme(project: Path, with_pip: bool = False, sections: Collection[str] = ()) -> str:
+    """Run the README's commands in ``project``: its set-up, with uv or ``with_pip``, then every
+    later section, or only those named in ``sections``. Return what they printed, or raise
+    saying what failed."""
     commands = readme_commands(project / "README.md")
+    if unknown := set(sections) - {command.section for command in commands}:
+        raise ValueError(f"no such section with commands in {project / 'README.md'}: {sorted(unknown)}")
     setup = setup_commands(commands, with_pip)
     rest = [c for c in commands if c.section not in (SETUP, *SKIPPED)]
-    if with_pip:
-        rest = [c for c in rest if c.section in AFTER_PIP_SETUP]
+    if sections:
+        rest = [c for c in rest if c.section in sections]
     with tempfile.TemporaryDirectory(prefix="readme-run-") as tmp:
         logs, env_file = Path(tmp), Path(tmp) / "env"
         # The set-up's environment at its end (a venv it activated) is where the user goes on.

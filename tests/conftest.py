@@ -54,11 +54,13 @@ ALL_COMBINATIONS = {
 }
 ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
 # The slow tier follows the README of the default bake (all four examples) as written, set up
-# with uv; every other bake's README documents the same commands or fewer, the agent's examples
-# aside (the fast tier checks it). On the smallest bake, one example alone, it follows the pip
-# set-up, the alternative, and the Test section after it, and the CI workflow.
-DEFAULT, SMALLEST = "de+bb+vo+wf", "vo"
-DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in (DEFAULT, SMALLEST)}
+# with uv. Every other bake's README documents the same commands or fewer, and the agent's
+# examples (the fast tier checks it): on the agent's bake it follows the set-up, serving and
+# those examples. On the smallest bake, one example alone, it follows the pip set-up, the
+# alternative, and the Test section after it, and the CI workflow.
+DEFAULT, SMALLEST, AGENT = "de+bb+vo+wf", "vo", "ai"
+AGENT_SECTIONS, PIP_SECTIONS = ("Run", "Try the examples"), ("Test",)  # after the set-up
+DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in (DEFAULT, SMALLEST, AGENT)}
 # ...and runs the generated suite of the other examples alone, as `pytest --always-replay`;
 # the agent's with its slow tests too: its crash tests run in no other bake.
 SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de", "bb", "wf", "ai")}

@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULT, DOCUMENTED_COMBINATIONS, GIT_IDENTITY, SMALLEST, Project, bake
+from conftest import (
+    AGENT,
+    AGENT_SECTIONS,
+    DEFAULT,
+    DOCUMENTED_COMBINATIONS,
+    GIT_IDENTITY,
+    PIP_SECTIONS,
+    SMALLEST,
+    Project,
+    bake,
+)
 
 from scripts.run_ci import run_ci
 from scripts.run_readme import (
@@ -91,11 +101,22 @@ def test_the_readme_works_as_written_set_up_with_pip(cookies: Any) -> None:
     it installs editable, served by the slow tests with the README's commands."""
     project = bake(cookies, **DOCUMENTED_COMBINATIONS[SMALLEST])
 
-    transcript = run_readme(project.path, with_pip=True)
+    transcript = run_readme(project.path, with_pip=True, sections=PIP_SECTIONS)
 
     assert "\n$ pip install -e . --group dev" in transcript and not (project.path / "uv.lock").exists()
     assert "\n$ npx restate-server" not in transcript  # the other sections: the uv run's
     assert_the_suite_passed(transcript, project.answers)
+
+
+def test_the_readme_works_as_written_for_the_agents_examples(cookies: Any) -> None:
+    """The commands only the agent's README documents, its examples, on the agent's bake: set
+    up with uv and served as the README says."""
+    project = bake(cookies, **DOCUMENTED_COMBINATIONS[AGENT])
+
+    transcript = run_readme(project.path, sections=AGENT_SECTIONS)
+
+    asked = output_of("""curl localhost:8080/SupportAgent/chat-1/transcript -X POST""", transcript)
+    assert "customer: Please refund it." in asked and "agent: Refunded order A-1002" in asked, asked
 
 
 def test_the_ci_workflow_runs_as_written(cookies: Any) -> None:
