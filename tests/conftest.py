@@ -61,8 +61,9 @@ ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_ag
 DEFAULT, SMALLEST, AGENT = "de+bb+vo+wf", "vo", "ai"
 AGENT_SECTIONS, PIP_SECTIONS = ("Run", "Try the examples"), ("Test",)  # after the set-up
 DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in (DEFAULT, SMALLEST, AGENT)}
-# ...and runs the generated suite of the other examples alone, as `pytest --always-replay`;
-# the agent's with its slow tests too: its crash tests run in no other bake.
+# ...and runs the generated suite of each other example alone, as `pytest --always-replay`;
+# the agent's with its slow tests too: its crash tests run in no other bake (its README run
+# stops before the Test section).
 SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de", "bb", "wf", "ai")}
 
 

@@ -6,8 +6,9 @@ followed literally in a fresh bake and a fresh virtual environment (scripts/run_
 scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
 --slow``, ``pytest --always-replay``, ``pytest --restate-nodes=3`` (a node killed
 mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s. On that example
-alone, the README's pip set-up is followed too, then its Test section. Each other example
-alone passes its suite with ``pytest --always-replay`` (the agent's with ``--slow`` too).
+alone, the README's pip set-up is followed too, then its Test section; on the agent alone, the
+set-up, serving and the agent's examples. Each other example alone passes its suite with
+``pytest --always-replay`` (the agent's with ``--slow`` too).
 """
 
 import json
@@ -75,8 +76,8 @@ def assert_the_suite_passed(transcript: str, answers: dict[str, Any]) -> None:
 
 def test_the_readme_works_as_written(cookies: Any) -> None:
     """Every command of the default bake's README, set up with uv: every other bake's README
-    documents these same commands or fewer, the agent's examples aside (the fast tier checks
-    it)."""
+    documents these same commands or fewer, and the agent's examples, which the agent's run
+    follows (the fast tier checks it)."""
     project = bake(cookies, **DOCUMENTED_COMBINATIONS[DEFAULT])
 
     transcript = run_readme(project.path)
@@ -115,7 +116,7 @@ def test_the_readme_works_as_written_for_the_agents_examples(cookies: Any) -> No
 
     transcript = run_readme(project.path, sections=AGENT_SECTIONS)
 
-    asked = output_of("""curl localhost:8080/SupportAgent/chat-1/transcript -X POST""", transcript)
+    asked = output_of("curl localhost:8080/SupportAgent/chat-1/transcript -X POST", transcript)
     assert "customer: Please refund it." in asked and "agent: Refunded order A-1002" in asked, asked
 
 

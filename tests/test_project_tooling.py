@@ -20,7 +20,7 @@ import yaml
 from conftest import TEMPLATE, Project, bake
 from packaging.requirements import Requirement
 
-from scripts.run_readme import readme_commands, setup_commands
+from scripts.run_readme import readme_commands, run_readme, setup_commands
 
 # Tools (pre-commit, a hook of its own, an installer, a build backend); every other dependency is one mypy reads.
 NOT_FOR_MYPY = {"pre-commit", "ruff", "pip", "setuptools"}
@@ -82,3 +82,10 @@ def test_after_a_bake_the_next_commands_are_the_readmes(tmp_path: Path) -> None:
     next_commands = printed[printed.index("  cd order-service") :][:3]
     assert next_commands == ["  cd order-service", "  " + " && ".join(setup), "  pytest"]
     assert "pytest" in [command.text.split("#")[0].strip() for command in commands]
+
+
+def test_the_readme_runner_refuses_a_section_with_no_commands_before_running_any(baked: Any) -> None:
+    project: Project = baked("vo")
+    with pytest.raises(ValueError, match=r"\['Troubleshooting'\]"):
+        run_readme(project.path, sections=["Test", "Troubleshooting"])
+    assert not (project.path / ".venv").exists()
