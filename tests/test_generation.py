@@ -67,7 +67,7 @@ def served_services(project: Project) -> set[str]:
     importlib.import_module("restate")  # once in this process, for every child
     read, write = os.pipe()
     child = os.fork()
-    if child == 0:  # pragma: no cover (the child)
+    if child == 0:  # the child: import, discover, answer through the pipe, exit
         with os.fdopen(write, "w") as answer:
             try:
                 os.close(read)
