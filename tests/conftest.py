@@ -55,15 +55,16 @@ ALL_COMBINATIONS = {
 ALL_COMBINATIONS |= {name_of(chosen): combination(chosen) for chosen in [("ai_agent",), EXAMPLES]}
 # The slow tier follows the README of the default bake (all four examples) as written, set up
 # with uv. Every other bake's README documents the same commands or fewer, and the agent's
-# examples (the fast tier checks it): on the agent's bake it follows the set-up, serving and
-# those examples. On the smallest bake, one example alone, it follows the pip set-up, the
-# alternative, and the Test section after it, and the CI workflow.
+# examples (the fast tier checks it): on the agent's bake it follows the alternative set-up,
+# pip's, then serving and those examples. On the smallest bake, one example alone, it follows
+# the CI workflow.
 DEFAULT, SMALLEST, AGENT = "de+bb+vo+wf", "vo", "ai"
-AGENT_SECTIONS, PIP_SECTIONS = ("Run", "Try the examples"), ("Test",)  # after the set-up
+AGENT_SECTIONS = ("Run", "Try the examples")  # after the pip set-up
 DOCUMENTED_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in (DEFAULT, SMALLEST, AGENT)}
 # ...and runs the generated suite of each other example alone, as `pytest --always-replay`;
 # the agent's with its slow tests too: its crash tests run in no other bake (its README run
-# stops before the Test section).
+# stops before the Test section). Not the tests of test_serving.py's `background` fixture
+# (test_generated_projects.py says why).
 SUITE_COMBINATIONS = {name: ALL_COMBINATIONS[name] for name in ("de", "bb", "wf", "ai")}
 
 

@@ -5,12 +5,13 @@ The default bake's README (set up with uv) and the CI workflow of one example al
 followed literally in a fresh bake and a fresh virtual environment (scripts/run_readme.py,
 scripts/run_ci.py): set-up, serving, registering, every curl, bare ``pytest``, ``pytest
 --slow``, ``pytest --always-replay``, ``pytest --restate-nodes=3`` (a node killed
-mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s. On that example
-alone, the README's pip set-up is followed too, then its Test section; on the agent alone, the
-set-up, serving and the agent's examples. Each other example alone passes its suite with
-``pytest --always-replay`` (the agent's with ``--slow`` too).
+mid-suite), lint and type-check; stopping the service with SIGTERM within 2 s. On the agent
+alone, the README's pip set-up is followed, then serving and the agent's examples. Each other
+example alone passes its suite with ``pytest --always-replay`` (the agent's with ``--slow``
+too, but for the tests of test_serving.py's ``background``).
 """
 
+import ast
 import json
 import os
 import re
@@ -28,7 +29,6 @@ from conftest import (
     DEFAULT,
     DOCUMENTED_COMBINATIONS,
     GIT_IDENTITY,
-    PIP_SECTIONS,
     SMALLEST,
     Project,
     bake,
@@ -97,25 +97,15 @@ def test_the_readme_works_as_written(cookies: Any) -> None:
     assert re.search(r"UserSignup/sam/attach\n+false\n", transcript)
 
 
-def test_the_readme_works_as_written_set_up_with_pip(cookies: Any) -> None:
-    """The pip set-up, then the Test section: every tool the set-up installs, and the package
-    it installs editable, served by the slow tests with the README's commands."""
-    project = bake(cookies, **DOCUMENTED_COMBINATIONS[SMALLEST])
-
-    transcript = run_readme(project.path, with_pip=True, sections=PIP_SECTIONS)
-
-    assert "\n$ pip install -e . --group dev" in transcript and not (project.path / "uv.lock").exists()
-    assert "\n$ npx restate-server" not in transcript  # the other sections: the uv run's
-    assert_the_suite_passed(transcript, project.answers)
-
-
-def test_the_readme_works_as_written_for_the_agents_examples(cookies: Any) -> None:
-    """The commands only the agent's README documents, its examples, on the agent's bake: set
-    up with uv and served as the README says."""
+def test_the_readme_works_as_written_for_the_agent_set_up_with_pip(cookies: Any) -> None:
+    """The pip set-up, on the agent's bake (pydantic-ai's newest, as pip resolves it), then
+    what only the agent's README documents: serving it as the README says, and its examples."""
     project = bake(cookies, **DOCUMENTED_COMBINATIONS[AGENT])
 
-    transcript = run_readme(project.path, sections=AGENT_SECTIONS)
+    transcript = run_readme(project.path, with_pip=True, sections=AGENT_SECTIONS)
 
+    assert "\n$ pip install -e . --group dev" in transcript and not (project.path / "uv.lock").exists()
+    assert "\n$ python -m restate_service --dev" in transcript
     asked = output_of("curl localhost:8080/SupportAgent/chat-1/transcript -X POST", transcript)
     assert "customer: Please refund it." in asked and "agent: Refunded order A-1002" in asked, asked
 
@@ -168,15 +158,32 @@ def test_the_containers_command_serves_and_stops_within_2_s_of_sigterm(baked: An
     assert done.returncode == 0, done.stdout + done.stderr + (tmp_path / "background-0.log").read_text()
 
 
+def node_ids_of_tests_using(fixture: str, project: Project, module: str) -> list[str]:
+    """The node ids of the tests in one of the project's test modules that take this fixture."""
+    tree = ast.parse((project.path / module).read_text())
+    tests = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    return [f"{module}::{test.name}" for test in tests if fixture in {arg.arg for arg in test.args.args}]
+
+
 def test_the_generated_suite_passes_when_restate_replays_at_every_await(suite_project: Project) -> None:
     """With Restate suspending and replaying at every await (--always-replay): a handler that
-    does not do the same thing again on replay fails. The agent's slow tests too (--slow)."""
-    slow = ["--slow"] if suite_project.answers["ai_agent"] else []
-    suite = suite_project.run("pytest", *slow, "--always-replay", "-q", "-p", "no:cacheprovider")
+    does not do the same thing again on replay fails. The agent's slow tests too (--slow), but
+    those of test_serving.py's ``background``: the README's serve commands, an installed
+    package, the dev loop and a removed handler serve the app alike whatever its examples
+    (the README runs run them), and each process that imports the agent's app takes seconds
+    of CPU (pydantic-ai)."""
+    options = []
+    if suite_project.answers["ai_agent"]:
+        left_out = node_ids_of_tests_using("background", suite_project, "tests/test_serving.py")
+        assert left_out, "test_serving.py: no test uses the background fixture"
+        options = ["--slow", *(f"--deselect={test}" for test in left_out)]
+    suite = suite_project.run("pytest", *options, "--always-replay", "-q", "-p", "no:cacheprovider")
 
     assert suite.returncode == 0, suite.stdout + suite.stderr
     summary = suite.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+    if suite_project.answers["ai_agent"]:
+        assert f"{len(left_out)} deselected" in summary, summary
 
 
 def test_without_a_restate_server_the_suite_fails_saying_how_to_install_one(baked: Any) -> None:

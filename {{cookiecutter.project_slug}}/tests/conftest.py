@@ -137,7 +137,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """A test module with a start_early function (test_serving.py) starts its slow set-up now."""
+    """A test module's slow set-up (test_serving.py's ``background`` fixture) starts now, through
+    the module's start_early function, if a test that uses it is to run."""
     # What the imports made lives until the end: keep it out of the garbage collector's full
     # passes (pytest makes two when the session ends, Python one at exit), which would spend
     # ~0.4 s going over it. What the tests make is still collected.
@@ -145,7 +146,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     processes = session.stash.get(PROCESSES, None)
     if processes is None or processes.server is None:
         return
-    for module in {item.module for item in session.items if isinstance(item, pytest.Function)}:
+    tests = [item for item in session.items if isinstance(item, pytest.Function)]
+    for module in {test.module for test in tests if "background" in test.fixturenames}:
         if hasattr(module, "start_early"):
             module.start_early(processes.server, processes.service, processes.workdir, session.config.add_cleanup)
 

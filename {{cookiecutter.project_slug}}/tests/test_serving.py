@@ -7,8 +7,9 @@
 - ``python -m <package> --dev`` restarts on a change and registers again with force, as
   the README's register command does: a removed handler then answers 404 at once.
 
-What takes seconds (processes that import the app, a pip install, the dev loop) starts as
-soon as the tests are collected (conftest.py calls start_early), and runs while other tests do.
+What takes seconds (processes that import the app, a pip install, the dev loop) is the
+``background`` fixture's: it starts as soon as the tests are collected, if a test that uses it
+is among them (conftest.py calls start_early), and runs while other tests do.
 """
 
 import asyncio
@@ -419,13 +420,13 @@ _started_early: list[Background] = []
 def start_early(
     restate_server: RestateServer, service: ServiceProcess, workdir: Path, cleanup: Callable[[Callable[[], None]], None]
 ) -> None:
-    """Called by conftest.py once the tests are collected, if some of this module's are."""
+    """Called by conftest.py once the tests are collected, if a test that uses ``background`` is among them."""
     background = Background(workdir / "serving", restate_server, service)
     _started_early.append(background)
     cleanup(background.stop)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def background(
     tmp_path_factory: pytest.TempPathFactory, restate_server: RestateServer, service: ServiceProcess
 ) -> Iterator[Background]:
