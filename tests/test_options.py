@@ -68,6 +68,23 @@ def test_the_hooks_can_run_again_on_an_existing_project(cookies: Any) -> None:
     assert tree(project.path) == before
 
 
+def test_a_bake_with_the_sessions_compiled_templates_is_the_one_cookiecutter_makes(
+    cookies: Any, tmp_path: Path, compiled_templates: Any
+) -> None:
+    """The tests' bakes reuse what Jinja compiled (conftest.py's compiled_templates): the second
+    bake here does, and must make what the cookiecutter command, in a process of its own, makes."""
+    answers = {"virtual_objects": False, "ai_agent": True}
+    bake(cookies, **answers)
+    reused = len(compiled_templates.compiled)
+    project = bake(cookies, **answers)
+    assert reused and len(compiled_templates.compiled) == reused  # nothing compiled again
+    typed = [f"{key}={'y' if value else 'n'}" for key, value in answers.items()]
+    command = [str(Path(sys.executable).parent / "cookiecutter"), str(TEMPLATE), "--no-input", "-o", str(tmp_path)]
+    done = subprocess.run([*command, *typed], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert tree(tmp_path / project.path.name) == tree(project.path)
+
+
 def test_cruft_create_then_cruft_check(tmp_path: Path) -> None:
     template = tmp_path / "template"
     copy_as_git_repository(TEMPLATE, template)
