@@ -7,9 +7,10 @@ import signal
 import subprocess
 from pathlib import Path
 
+from . import local_http
 from .ports import free_port
 from .process_group import stop_group
-from .waiting import wait_until_serving
+from .waiting import wait_for, wait_until_serving
 
 
 def how_to_install(project_root: Path, version: str) -> str:
@@ -222,7 +223,16 @@ class RestateServer:
         for node in self.nodes:
             node.stop(sig)
 
+    def ingress_services(self) -> set[str]:
+        """The services that every live node's ingress can call (its health check lists them)."""
+        listed = [local_http.request("GET", f"{url}/restate/health").json()["services"] for url in self.ingress_urls]
+        return set.intersection(*map(set, listed))
+
     def restart(self) -> None:
-        """Stop and start again on the same data and ports: what it stored must still be there."""
+        """Stop and start again on the same data and ports: what it stored must still be there.
+        Ready once the ingress knows the services again: it answers its health check a moment
+        before it has read them back, and "service not found" to their calls meanwhile."""
+        services = self.ingress_services()
         self.stop()
         self.start()
+        wait_for(lambda: self.ingress_services() >= services, 30, f"the ingress knowing {sorted(services)} again")
