@@ -3,8 +3,8 @@
     make bench    (or: python bench/suite_times.py [--runs N] [--skip-template])
 
 Bakes the default project (all four examples) and times its own test suite N times, then
-times the template's full test suite (fast and slow tier) once. Targets on a 2-core
-machine: generated suite <= 5 s, template suite <= 5 min. Prints; asserts nothing.
+times `make test` once (the template's lint and both tiers, as CI runs them). Targets on a
+2-core machine: generated suite <= 5 s, make test <= 5 min. Prints; asserts nothing.
 """
 
 import argparse
@@ -58,8 +58,10 @@ def main() -> None:
         f"min {min(times):.2f} s, max {max(times):.2f} s over {args.runs} runs (target <= 5 s)"
     )
     if not args.skip_template:
-        template_time = timed(pytest, TEMPLATE)
-        print(f"template suite (fast + slow tier): {template_time:.1f} s (target <= 300 s)")
+        # The command CI runs, not pytest alone: the template's tests need pytest-cookies (left
+        # out above) and run on make's workers.
+        template_time = timed(["make", "--no-print-directory", "test"], TEMPLATE)
+        print(f"make test (lint, fast and slow tier): {template_time:.1f} s (target <= 300 s)")
 
 
 if __name__ == "__main__":

@@ -169,9 +169,9 @@ def test_the_generated_suite_passes_when_restate_replays_at_every_await(suite_pr
     """With Restate suspending and replaying at every await (--always-replay): a handler that
     does not do the same thing again on replay fails. The agent's slow tests too (--slow), but
     those of test_serving.py's ``background``: the README's serve commands, an installed
-    package, the dev loop and a removed handler serve the app alike whatever its examples
-    (the README runs run them), and each process that imports the agent's app takes seconds
-    of CPU (pydantic-ai)."""
+    package, the dev loop and a removed handler serve the app alike whatever its examples (the
+    default bake's README run and the CI run run them; the agent's README run serves it with
+    the README's commands), and each process importing the agent's app takes seconds of CPU."""
     options = []
     if suite_project.answers["ai_agent"]:
         left_out = node_ids_of_tests_using("background", suite_project, "tests/test_serving.py")
